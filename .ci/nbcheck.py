@@ -1,0 +1,74 @@
+"""Check that the notebooks read as a tutorial: `python .ci/nbcheck.py` prints each problem on a line, exits 1 if any.
+
+- every notebook is stored executed: at least one code cell has an output, and every cell that draws
+  (matplotlib, `show_batch`, a `plot`) has a stored image;
+- no code cell is longer than 40 lines;
+- the lesson comes first: in the writer, build and reader notebooks the chapter's class or function is used
+  within the first 60 lines of code (blank lines, `#|` directives and cells that only import do not count);
+- nothing outside the repository is referred to;
+- no two modules export the same name (each command's `main` and `build_parser` excepted)."""
+import ast, json, re, sys
+from collections import defaultdict
+from pathlib import Path
+
+root = Path(__file__).resolve().parent.parent
+MAX_CELL, LESSON_WITHIN = 40, 60
+LESSONS = {'05_writer': 'HDF5DatasetWriter(', '08_build': 'build(', '10_reader': 'HDF5DatasetGenerator('}
+DRAWS = re.compile(r'\bplt\.(?!imread|imsave)|show_batch\(|\bplot\w*\(|\.imshow\(')
+OUTSIDE = re.compile(r'PERF_NOTES|\.\./shared|\bthe issue\b|\bissue \d', re.I)
+SKIP = re.compile(r'^#\|\s*eval:\s*false', re.M)
+SHARED_NAMES = {'main', 'build_parser'}
+
+def code_lines(src: str) -> list[str]: return [l for l in src.splitlines() if l.strip() and not l.lstrip().startswith('#|')]
+
+def only_imports(src: str) -> bool:
+    try: tree = ast.parse(src)
+    except SyntaxError: return False
+    return bool(tree.body) and all(isinstance(s, (ast.Import, ast.ImportFrom)) for s in tree.body)
+
+def check(path: Path) -> list[str]:
+    cells,out = json.loads(path.read_text(encoding='utf-8'))['cells'],[]
+    code = [c for c in cells if c['cell_type'] == 'code']
+    if code and not any(c.get('outputs') for c in code): out.append("no stored output: run it with .ci/execute.py")
+    for i,c in enumerate(cells):
+        src = ''.join(c['source'])
+        if OUTSIDE.search(src): out.append(f"cell {i} refers to something outside the repository: {OUTSIDE.search(src)[0]!r}")
+        if c['cell_type'] != 'code': continue
+        lines = code_lines(src)
+        if len(lines) > MAX_CELL: out.append(f"cell {i} has {len(lines)} lines of code (at most {MAX_CELL})")
+        draws = DRAWS.search(src) and not SKIP.search(src) and '#| export' not in src
+        if draws and not any('image/png' in o.get('data', {}) or 'image/svg+xml' in o.get('data', {}) for o in c.get('outputs', [])):
+            out.append(f"cell {i} draws but has no stored image")
+    return out
+
+def lesson_lines(path: Path) -> int|None:
+    "Lines of code before the first use of the notebook's lesson name, or None if it is never used."
+    seen,lesson = 0,LESSONS[path.stem]
+    for c in json.loads(path.read_text(encoding='utf-8'))['cells']:
+        if c['cell_type'] != 'code': continue
+        src = ''.join(c['source'])
+        if lesson in src and '#| export' not in src: return seen
+        lines = code_lines(src)
+        if not only_imports('\n'.join(lines)): seen += len(lines)
+    return None
+
+def exported_names() -> dict[str, list[str]]:
+    by = defaultdict(list)
+    for p in sorted((root/'hdf5_tut').glob('*.py')):
+        m = re.search(r'^__all__\s*=\s*(\[.*?\])', p.read_text(encoding='utf-8'), re.S | re.M)
+        for n in (ast.literal_eval(m[1]) if m else []): by[n].append(p.stem)
+    return {n: ms for n,ms in by.items() if len(ms) > 1 and n not in SHARED_NAMES}
+
+if __name__ == '__main__':
+    problems = []
+    for p in sorted((root/'nbs').glob('*.ipynb')):
+        problems += [f"{p.name}: {m}" for m in check(p)]
+        if p.stem in LESSONS:
+            n = lesson_lines(p)
+            if n is None: problems.append(f"{p.name}: {LESSONS[p.stem][:-1]} is never used outside an exported cell")
+            elif n > LESSON_WITHIN:
+                problems.append(f"{p.name}: {LESSONS[p.stem][:-1]} first used after {n} lines of code (at most {LESSON_WITHIN})")
+    problems += [f"hdf5_tut: {n} is exported by {', '.join(ms)}" for n,ms in exported_names().items()]
+    for m in problems: print(m)
+    print(f"nbcheck: {len(problems)} problem(s)")
+    sys.exit(1 if problems else 0)
