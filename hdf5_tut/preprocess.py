@@ -9,7 +9,8 @@ import cv2, numpy as np
 from PIL import Image
 
 # %% auto #0
-__all__ = ['MAX_PIXELS', 'DECODABLE', 'ImageError', 'image_size', 'read_image', 'AspectAwarePreprocessor', 'load_rgb']
+__all__ = ['MAX_PIXELS', 'DECODABLE', 'DCT_MARGIN', 'DCT_FLAGS', 'DECODE', 'ImageError', 'image_size', 'read_image',
+           'AspectAwarePreprocessor', 'jpeg_size', 'dct_scale', 'dct_flag', 'load_rgb']
 
 # %% ../nbs/04_preprocess.ipynb #04b77607
 class ImageError(ValueError):
@@ -33,10 +34,13 @@ def image_size(path, max_pixels: int = MAX_PIXELS) -> tuple[int, int]:
     return w,h
 
 # %% ../nbs/04_preprocess.ipynb #59b989ec
-def read_image(path, max_pixels: int|None = MAX_PIXELS) -> np.ndarray:
+def read_image(path, max_pixels: int|None = MAX_PIXELS, # larger images are refused; None: the caller has probed the header already
+               side: int|None = None, # decode a JPEG only as large as a `side`-pixel target needs (see "Camera-sized photos"); None: every pixel
+              ) -> np.ndarray:
     "Decode `path` to a BGR uint8 array (OpenCV's order), or raise `ImageError` with the reason."
-    if max_pixels is not None: image_size(path, max_pixels)  # None: the caller has probed the header already
-    try: img = cv2.imdecode(np.fromfile(path, np.uint8), cv2.IMREAD_COLOR)
+    if max_pixels is not None: image_size(path, max_pixels)
+    data = np.fromfile(path, np.uint8)
+    try: img = cv2.imdecode(data, cv2.IMREAD_COLOR if side is None else dct_flag(data, side))
     except cv2.error: img = None
     if img is None: raise ImageError("cannot be decoded (truncated or corrupt)")
     return img
@@ -61,7 +65,41 @@ class AspectAwarePreprocessor:
         inter = self.inter if cw >= self.width else cv2.INTER_LINEAR
         return cv2.resize(image[y:y+ch, x:x+cw], (self.width, self.height), interpolation=inter)
 
+# %% ../nbs/04_preprocess.ipynb #2ed62ffb
+def jpeg_size(data) -> tuple[int, int]|None:
+    "(width, height) in the frame header of the JPEG bytes `data`, as stored (before EXIF rotation); None if not a JPEG."
+    data = memoryview(data)
+    if bytes(data[:2]) != b'\xff\xd8': return None  # every JPEG starts with the start-of-image marker
+    i = 2
+    while i + 9 <= len(data) and data[i] == 0xFF:
+        m = data[i+1]
+        if m == 0xFF: i += 1; continue  # a fill byte before a marker
+        if 0xC0 <= m <= 0xCF and m not in (0xC4, 0xC8, 0xCC):  # a start of frame (C4, C8 and CC are tables)
+            return int.from_bytes(data[i+7:i+9], 'big'),int.from_bytes(data[i+5:i+7], 'big')
+        i += 2 + int.from_bytes(data[i+2:i+4], 'big')  # skip the segment: its length follows the marker
+    return None
+
+# %% ../nbs/04_preprocess.ipynb #2b1664e0
+DCT_MARGIN = 2.5  # the reduced shorter side keeps at least this many times the target's side: chosen by the table below
+DCT_FLAGS = {1: cv2.IMREAD_COLOR, 2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4, 8: cv2.IMREAD_REDUCED_COLOR_8}
+
+def dct_scale(w: int, h: int, side: int, margin: float = DCT_MARGIN) -> int:
+    "The largest s of 1, 2, 4, 8 for which the reduced shorter side, ceil(min(w, h) / s), is >= `margin` x `side`."
+    return max(s for s in DCT_FLAGS if s == 1 or -(-min(w, h) // s) >= margin * side)
+
+# %% ../nbs/04_preprocess.ipynb #d0e6348d
+def dct_flag(data, side: int, margin: float = DCT_MARGIN) -> int:
+    "The `cv2.imdecode` flag for the bytes `data`: a JPEG at its `dct_scale`, any other format `IMREAD_COLOR`."
+    wh = jpeg_size(data)
+    return DCT_FLAGS[dct_scale(*wh, side, margin) if wh else 1]
+
 # %% ../nbs/04_preprocess.ipynb #c5d6e2db
-def load_rgb(path, aap: AspectAwarePreprocessor, max_pixels: int|None = MAX_PIXELS, out=None) -> np.ndarray:
+DECODE = ('reduced', 'exact')  # the ways `load_rgb` can decode a JPEG
+
+def load_rgb(path, aap: AspectAwarePreprocessor, max_pixels: int|None = MAX_PIXELS, out=None,
+             decode: str = 'reduced', # 'reduced': a large JPEG at a DCT scale (see "Camera-sized photos"); 'exact': every pixel
+            ) -> np.ndarray:
     "Pixels of the image at `path`, preprocessed by `aap`, in RGB order (written into `out` if given)."
-    return cv2.cvtColor(aap.preprocess(read_image(path, max_pixels)), cv2.COLOR_BGR2RGB, dst=out)
+    if decode not in DECODE: raise ValueError(f"decode must be reduced or exact, not {decode!r}")
+    side = max(aap.width, aap.height) if decode == 'reduced' else None
+    return cv2.cvtColor(aap.preprocess(read_image(path, max_pixels, side)), cv2.COLOR_BGR2RGB, dst=out)
