@@ -70,6 +70,9 @@ def image_size(path, max_pixels: int = MAX_PIXELS) -> tuple[int, int]:
     limit,Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS,None  # our own limit, checked below, replaces PIL's
     try:
         with Image.open(path) as im: (w,h),fmt = im.size,im.format
+    except OSError as e:  # PIL's "cannot identify image file" has no errno; a real read error has one
+        if e.errno is None: raise ImageError("not an image in a known format") from None
+        raise ImageError(f"cannot be read: {e.strerror.lower()}") from None
     except Exception: raise ImageError("not an image in a known format") from None
     finally: Image.MAX_IMAGE_PIXELS = limit
     if fmt not in DECODABLE: raise ImageError(f"{fmt} images are not supported (use jpg, png, bmp, tif or webp)")
