@@ -1,0 +1,45 @@
+"""Step 1 of `.ci/docs`: nbdev's notebook processing (what `nbdev_docs` and the Quarto deploy action run first).
+
+Does what `nbdev.serve.proc_nbs(force=True)` does (same file list, same processors, notebooks written to `_proc/`),
+but runs each notebook on its own so that one failing notebook does not hide the others: each failure is reported
+as `<notebook>: <error>` and the script exits 1."""
+import sys, warnings
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from shutil import rmtree
+from nbdev.config import get_config
+from nbdev.doclinks import nbglob
+from nbdev.serve import _proc_file
+import nbdev.serve_drv
+
+def run(job):
+    "Process one file as `proc_nbs` does; return (name, error or None, nbdev warnings)."
+    with warnings.catch_warnings(record=True) as ws:
+        warnings.simplefilter('always')
+        try: nbdev.serve_drv.main(job)
+        except Exception as e:
+            cause = e.__cause__ or e.__context__
+            msg = ' '.join(str(e).split())[:300] + (f' -> {type(cause).__name__}: {cause}' if cause else '')
+            return job[0].name, msg, [str(w.message) for w in ws]
+    return job[0].name, None, [str(w.message) for w in ws]
+
+if __name__ == '__main__':
+    cfg = get_config()
+    cache, path = cfg.config_path/'_proc', cfg.config_path/cfg.nbs_path
+    files = nbglob(path, func=__import__('pathlib').Path, file_glob='', file_re='')
+    for extra in ('_quarto.yml', '_brand.yml'):
+        if (path/extra).exists(): files.append(path/extra)
+    rmtree(cache, ignore_errors=True)
+    cache.mkdir(parents=True)
+    jobs = files.map(_proc_file, cache=cache, path=path).filter()
+    # the worker must be found by module name: nbdev's IPython shell replaces `__main__` in each worker
+    sys.path.insert(0, str(__import__('pathlib').Path(__file__).parent))
+    from proc import run
+    with ProcessPoolExecutor(2, mp_context=get_context('spawn')) as ex: results = list(ex.map(run, jobs))
+    failed = 0
+    for name, err, ws in sorted(results):
+        for w in ws:
+            if 'imports and other code' in w: print(f"docs: {name}: warning: a cell mixes imports with other code (nbdev runs it): {w.split('---')[1].strip().splitlines()[0]!r}...")
+        if err: failed += 1; print(f"docs: {name}: nbdev processing failed: {err}")
+    print(f"docs: nbdev processed {len(results) - failed} of {len(results)} files into {cache.relative_to(cfg.config_path)}/")
+    sys.exit(1 if failed else 0)
