@@ -20,7 +20,9 @@ import websocket  # websocket-client, from the docs extra
 root = Path(__file__).resolve().parents[2]
 docs, proc = root/'_docs', root/'_proc'
 SHOTS = {'index': 'index.png', 'size': 'size.png'}
-CHROMIUM = os.environ.get('CHROMIUM', shutil.which('chromium') or '/usr/bin/chromium')
+# Debian's chromium here; Ubuntu (GitHub's runners) has Google Chrome, which speaks the same protocol
+CHROMIUM = os.environ.get('CHROMIUM') or next(
+    (b for b in map(shutil.which, ('chromium', 'chromium-browser', 'google-chrome')) if b), '/usr/bin/chromium')
 failures = []
 def fail(msg): failures.append(msg); print(f'docs: FAIL {msg}', flush=True)
 

@@ -114,10 +114,13 @@ FATAL = re.compile(r'ERROR|CRITICAL|Exception occurred|document isn\'t included 
 
 if __name__ == '__main__':
     pages = prepare()
-    shutil.rmtree(out, ignore_errors=True)
-    log = proc/'sphinx.log'
+    # Sphinx renders into _proc/html and the site then moves to _docs/: myst-nb keeps a copy of every output
+    # next to the output folder (`jupyter_execute/`), which so stays in _proc/ instead of the repository's top level
+    html, log = proc/'html', proc/'sphinx.log'
     r = subprocess.run([sys.executable, '-m', 'sphinx', '-b', 'html', '-q', '-c', str(Path(__file__).parent),
-                        '-d', str(proc/'_doctrees'), '-w', str(log), str(src), str(out)])
+                        '-d', str(proc/'_doctrees'), '-w', str(log), str(src), str(html)])
+    shutil.rmtree(out, ignore_errors=True)
+    if html.exists(): shutil.move(html, out)
     msgs = [l for l in log.read_text().splitlines() if l.strip()] if log.exists() else []
     fatal = [l for l in msgs if FATAL.search(l)]
     for l in fatal: print(f'docs: sphinx: {l.replace(str(src) + "/", "")}')
