@@ -16,6 +16,8 @@ from pathlib import Path
 from urllib.parse import urljoin, urlparse, unquote
 from urllib.request import urlopen
 import websocket  # websocket-client, from the docs extra
+from nbdev.config import get_config
+from nbdev.doclinks import nbglob, _nbpath2html
 
 root = Path(__file__).resolve().parents[2]
 docs, proc = root/'_docs', root/'_proc'
@@ -24,7 +26,8 @@ SHOTS = {'index': 'index.png', 'size': 'size.png'}
 CHROMIUM = os.environ.get('CHROMIUM') or next(
     (b for b in map(shutil.which, ('chromium', 'chromium-browser', 'google-chrome')) if b), '/usr/bin/chromium')
 failures = []
-def fail(msg): failures.append(msg); print(f'docs: FAIL {msg}', flush=True)
+def fail(msg):
+    if msg not in failures: failures.append(msg); print(f'docs: FAIL {msg}', flush=True)
 
 class Page(HTMLParser):
     "The ids, links and images of one HTML page."
@@ -38,6 +41,8 @@ class Page(HTMLParser):
         if tag == 'a' and a.get('href'): self.links.append(a['href'])
         if tag == 'img' and a.get('src'): self.imgs.append(a['src'])
 
+# Stored outputs a reader should not meet; a warning printed into an output is only a note
+WARNED = re.compile(r'\b\w*Warning: [^<\n]{0,100}')
 ERRORS = [('a Python traceback', re.compile(r'Traceback \(most recent call last\)')),
           ('a notebook error output', re.compile(r'class="[^"]*\b(output error|traceback)\b')),
           ('a docutils/myst error message', re.compile(r'class="[^"]*\b(system-message|problematic)\b')),
@@ -46,6 +51,7 @@ ERRORS = [('a Python traceback', re.compile(r'Traceback \(most recent call last\
 def static_checks(pages):
     "Pages exist, no errors shown, show_doc blocks and internal links resolve. Returns the parsed pages."
     parsed = {}
+    missing = {f'{p}.html' for p in pages.values() if not (docs/f'{p}.html').exists()}  # reported once, below
     for nb, page in pages.items():
         f = docs/f'{page}.html'
         if not f.exists(): fail(f'{nb}: no page {f.relative_to(root)}'); continue
@@ -53,9 +59,10 @@ def static_checks(pages):
         for what, rx in ERRORS:
             m = rx.search(text)
             if m: fail(f'{nb}: page {page}.html shows {what}: ...{text[max(0, m.start()-80):m.end()+40]!r}...')
+        for w in sorted(set(WARNED.findall(text))): print(f'docs: note: {nb}: a stored output shows a warning: {w}')
         parsed[page] = Page(text)
     for nb, page in pages.items():
-        if page != 'index' and 'index' in parsed and f'{page}.html' not in parsed['index'].links:
+        if page != 'index' and 'index' in parsed and page in parsed and f'{page}.html' not in parsed['index'].links:
             fail(f'{nb}: page {page}.html is not in the navigation of index.html')
     # every exported name's show_doc block, where nbdev's link index says it is
     syms = {}
@@ -72,6 +79,7 @@ def static_checks(pages):
             if not url: continue  # constants and other names nbdev does not index
             page, _, anchor = url.partition('#')
             p = parsed.get(Path(page).stem)
+            if page in missing: continue
             if p is None: fail(f'{py.name}: {name}: link index points at {page}, which is not a page')
             elif anchor not in p.ids: fail(f'{py.name}: {name}: no show_doc block (#{anchor}) on {page}')
     # links between pages
@@ -80,6 +88,7 @@ def static_checks(pages):
             u = urlparse(href)
             if u.scheme or u.netloc or href.startswith(('mailto:', 'javascript:')): continue
             target = (docs/unquote(u.path)).resolve() if u.path else docs/f'{page}.html'
+            if u.path in missing: continue
             if u.path and not target.exists(): fail(f'{page}.html: link {href!r} leads to no file'); continue
             if u.fragment and target.suffix == '.html':
                 tp = parsed.get(target.stem) if target.parent == docs.resolve() else None
@@ -145,7 +154,7 @@ def browser_checks(pages):
         cdp = CDP(target['webSocketDebuggerUrl'])
         cdp('Page.enable')
         (docs/'screenshots').mkdir(exist_ok=True)
-        n_img = 0
+        n_img = n_page = 0
         for nb, page in pages.items():
             if not (docs/f'{page}.html').exists(): continue
             cdp.events.clear()
@@ -154,13 +163,18 @@ def browser_checks(pages):
             cdp.wait('Page.loadEventFired')
             r = cdp('Runtime.evaluate', expression=IMG_JS, awaitPromise=True, returnByValue=True)
             res = json.loads(r['result']['value'])
-            n_img += res['n']
+            n_img += res['n']; n_page += 1
             for src in res['bad']: fail(f'{nb}: image {src} on {page}.html does not load in Chromium')
             if not res['h1'].strip(): fail(f'{nb}: page {page}.html has no title (h1)')
-            if page in SHOTS:
+            if page in SHOTS:  # the top of the page, and its first figure when it has one
                 shot = cdp('Page.captureScreenshot', format='png')
                 (docs/'screenshots'/SHOTS[page]).write_bytes(base64.b64decode(shot['data']))
-        print(f'docs: Chromium loaded {len(pages)} pages with {n_img} images; screenshots in {(docs/"screenshots").relative_to(root)}/')
+                if res['n']:
+                    cdp('Runtime.evaluate', expression="document.images[0].scrollIntoView({block: 'center'})")
+                    time.sleep(0.3)
+                    shot = cdp('Page.captureScreenshot', format='png')
+                    (docs/'screenshots'/SHOTS[page].replace('.png', '-figure.png')).write_bytes(base64.b64decode(shot['data']))
+        print(f'docs: Chromium loaded {n_page} pages with {n_img} images; screenshots in {(docs/"screenshots").relative_to(root)}/')
     finally:
         chrome.terminate()
         try: chrome.wait(10)
@@ -172,7 +186,10 @@ class QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, *a): pass
 
 if __name__ == '__main__':
-    pages = json.loads((proc/'_sphinx'/'pages.json').read_text())
+    # the page each notebook should have, under the name nbdev gives it (05_writer.ipynb -> writer.html)
+    cfg = get_config()
+    nbs = sorted(nbglob(cfg.config_path/cfg.nbs_path, func=Path), key=lambda p: (p.stem != 'index', p.name))
+    pages = {p.name: _nbpath2html(p).stem for p in nbs}
     static_checks(pages)
     browser_checks(pages)
     print(f'docs: site check: {len(failures)} failure(s)')

@@ -13,7 +13,7 @@ copyright = _cfg['copyright']
 release = version = _cfg['version']
 
 extensions = ['myst_nb']
-exclude_patterns = ['_build', '**.ipynb_checkpoints', 'pages.json']
+exclude_patterns = ['_build', '**.ipynb_checkpoints']
 root_doc = 'index'
 
 # Notebooks are shown with the outputs they were committed with; nothing runs here.

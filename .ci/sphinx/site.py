@@ -104,7 +104,6 @@ def prepare():
         (src/f'{pages[n]}.ipynb').write_text(json.dumps(nb, indent=1))
     for p in proc.iterdir():  # anything else the notebooks refer to (images next to them, styles)
         if p.is_file() and p.suffix not in ('.ipynb', '.yml'): shutil.copy2(p, src/p.name)
-    (src/'pages.json').write_text(json.dumps({n: pages[n] for n in books}, indent=1))
     return pages
 
 # Sphinx messages that mean a page is wrong or missing; other warnings are printed but do not fail the build
