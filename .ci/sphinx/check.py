@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlparse, unquote
 from urllib.request import urlopen
 import websocket  # websocket-client, from the docs extra
 from nbdev.config import get_config
-from nbdev.doclinks import nbglob, _nbpath2html
+from nbdev.doclinks import NbdevLookup, nbglob, _nbpath2html
 
 root = Path(__file__).resolve().parents[2]
 docs, proc = root/'_docs', root/'_proc'
@@ -70,11 +70,13 @@ def static_checks(pages):
     if modidx.exists():
         ns = {}; exec(modidx.read_text(), ns)
         for mod in ns['d']['syms'].values(): syms.update(mod)
+    exporters = {}
     for py in sorted((root/'hdf5_tut').glob('*.py')):
         tree = ast.parse(py.read_text())
         names = next((ast.literal_eval(n.value) for n in tree.body if isinstance(n, ast.Assign)
                       and any(getattr(t, 'id', '') == '__all__' for t in n.targets)), [])
         for name in names:
+            exporters.setdefault(name, []).append(py.stem)
             url = syms.get(f'hdf5_tut.{py.stem}.{name}', [None])[0]
             if not url: continue  # constants and other names nbdev does not index
             page, _, anchor = url.partition('#')
@@ -82,6 +84,12 @@ def static_checks(pages):
             if page in missing: continue
             if p is None: fail(f'{py.name}: {name}: link index points at {page}, which is not a page')
             elif anchor not in p.ids: fail(f'{py.name}: {name}: no show_doc block (#{anchor}) on {page}')
+    # a name two modules export gets one link for both: nbdev's link index keeps the last module it met
+    for name, mods in exporters.items():
+        linked = [m for m in mods if f'hdf5_tut.{m}.{name}' in syms]
+        if len(linked) > 1 and name not in ('main', 'build_parser'):
+            fail(f'`{name}` is exported by {" and ".join(m + ".py" for m in linked)}: every backticked `{name}` in the docs '
+                 f'links to {(NbdevLookup().doc(name) or "one of them").rsplit("/", 1)[-1]}; rename one')
     # links between pages
     for page, p in parsed.items():
         for href in p.links:
