@@ -45,8 +45,7 @@ class Page(HTMLParser):
 WARNED = re.compile(r'\b\w*Warning: [^<\n]{0,100}')
 ERRORS = [('a Python traceback', re.compile(r'Traceback \(most recent call last\)')),
           ('a notebook error output', re.compile(r'class="[^"]*\b(output error|traceback)\b')),
-          ('a docutils/myst error message', re.compile(r'class="[^"]*\b(system-message|problematic)\b')),
-          ('an unrendered show_doc call', re.compile(r'show_doc\('))]
+          ('a docutils/myst error message', re.compile(r'class="[^"]*\b(system-message|problematic)\b'))]
 
 def static_checks(pages):
     "Pages exist, no errors shown, show_doc blocks and internal links resolve. Returns the parsed pages."

@@ -19,6 +19,9 @@ root_doc = 'index'
 # Notebooks are shown with the outputs they were committed with; nothing runs here.
 nb_execution_mode = 'off'
 nb_merge_streams = True
+# Markdown outputs (show_doc blocks with their parameter tables, tables a cell displays) are read as MyST, whose
+# tables CommonMark lacks.
+nb_render_markdown_format = 'myst'
 # Links were already pointed at the local pages (site.py), so myst passes them through as they are.
 myst_all_links_external = True
 myst_heading_anchors = 3

@@ -5,14 +5,17 @@ Quarto, which `nbdev_docs` uses, cannot run here, so this does its part of the j
   nbdev's link index (`writer.html#hdf5datasetwriter`) and the pages' own links point at real pages;
 - the YAML front matter nbdev makes from the H1 and the `>` line becomes the page's title and purpose again;
 - Quarto cell options become myst-nb tags (`#| echo: false` -> `remove-input`, ...), and the option lines are
-  dropped from the code a reader sees;
+  dropped from the code a reader sees; what an `#| output: asis` cell prints is read as markdown, as Quarto does;
+  Quarto callouts (`::: {.callout-note}`) become admonitions;
 - links to the project's site (doc_host + doc_baseurl) and to other notebooks (`05_writer.ipynb#x`) become
-  links to the local pages; every `show_doc` heading gets the anchor nbdev's links use (`hdf5datasetwriter.add`);
+  links to the local pages; every `show_doc` heading gets the anchor nbdev's links use (`hdf5datasetwriter.add`),
+  and every other heading also the id Quarto would give it when Sphinx's differs (`#why-its-31.45-gb`);
 - the index page lists every other page, in the notebooks' order, in the navigation.
 Notebooks are not executed: their stored outputs are shown (`nb_execution_mode = "off"` in conf.py)."""
 import json, re, shutil, subprocess, sys
 from pathlib import Path
 import yaml
+from docutils.nodes import make_id
 from nbdev.config import get_config
 
 cfg = get_config()
@@ -23,6 +26,7 @@ re_site = re.compile(re.escape(site) + r'(/[^\s)"\'<>]*)?')
 re_nblink = re.compile(r'(\]\(|href=")([\w.-]+)\.ipynb(#[^\s)"]*)?(?=[)"])')
 re_srclink = re.compile(r'^\[source\]\(([^)\s]+)\)\{[^}]*\}\s*$', re.M)
 re_heading = re.compile(r'^(#{1,6})\s+(.+?)\s*$', re.M)
+re_callout = re.compile(r'^:::\s*\{\.callout-(note|tip|warning|important|caution)[^}]*\}', re.M)  # Quarto's callouts
 OPTION_TAGS = {('echo', 'false'): 'remove-input', ('output', 'false'): 'remove-output',
                ('include', 'false'): 'remove-cell', ('code-fold', 'true'): 'hide-input'}
 
@@ -50,11 +54,22 @@ def anchor_headings(md):
     md = re.sub(r'^---\s*$', '<hr class="nbdev-sep">', md, count=1, flags=re.M)  # a rule docutils takes inside a cell
     return re_heading.sub(lambda m: f'<a id="{pandoc_id(m.group(2))}"></a>\n\n{m.group(0)}', md)
 
+def pandoc_anchors(md):
+    "Before each heading whose Sphinx id differs from Quarto's, an anchor with Quarto's id, so both links work."
+    out, fence = [], None
+    for line in md.splitlines():
+        f = re.match(r'\s*(```|~~~)', line)
+        if f and (fence is None or f.group(1) == fence): fence = None if fence else f.group(1)
+        m = None if fence else re_heading.match(line)
+        if m and pandoc_id(m.group(2)) != make_id(m.group(2)): out += [f'<a id="{pandoc_id(m.group(2))}"></a>', '']
+        out.append(line)
+    return '\n'.join(out)
+
 def convert_cell(cell, pages):
     "Quarto cell options to myst-nb tags, links to local pages; None for a cell nothing of which is shown."
     source = src_text(cell.get('source'))
     if cell['cell_type'] == 'markdown':
-        cell['source'] = relink(source, pages)
+        cell['source'] = pandoc_anchors(re_callout.sub(r':::{\1}', relink(source, pages)))
         return cell
     if cell['cell_type'] != 'code': return cell
     lines = source.splitlines()
@@ -67,6 +82,10 @@ def convert_cell(cell, pages):
     cell['source'] = '\n'.join(lines)
     cell.setdefault('metadata', {})['tags'] = sorted(set(cell['metadata'].get('tags', []) + tags))
     for o in cell.get('outputs', []):
+        if opts.get('output') == 'asis' and o.get('output_type') == 'stream' and o.get('name') == 'stdout':
+            # Quarto reads what an `output: asis` cell prints as markdown
+            text = src_text(o.get('text'))
+            o.clear(); o.update(output_type='display_data', metadata={}, data={'text/markdown': text})
         md = o.get('data', {}).get('text/markdown')
         if md is not None:
             md = relink(src_text(md), pages)
