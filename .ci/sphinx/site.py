@@ -126,7 +126,8 @@ def prepare():
     return pages
 
 # Sphinx messages that mean a page is wrong or missing; other warnings are printed but do not fail the build
-FATAL = re.compile(r'ERROR|CRITICAL|Exception occurred|document isn\'t included in any toctree|'
+FATAL = re.compile(r'ERROR|CRITICAL|Exception occurred|document isn\'t included in any toctree|undefined label|'
+                   r'unknown document|Unknown interpreted text role|'
                    r'toctree contains reference to nonexisting document|Notebook JSON is invalid|'
                    r'could not read|Could not parse', re.I)
 
@@ -136,12 +137,16 @@ if __name__ == '__main__':
     # next to the output folder (`jupyter_execute/`), which so stays in _proc/ instead of the repository's top level
     html, log = proc/'html', proc/'sphinx.log'
     r = subprocess.run([sys.executable, '-m', 'sphinx', '-b', 'html', '-q', '-c', str(Path(__file__).parent),
-                        '-d', str(proc/'_doctrees'), '-w', str(log), str(src), str(html)])
+                        '-d', str(proc/'_doctrees'), '-w', str(log), str(src), str(html)],
+                       stderr=subprocess.PIPE, text=True)  # warnings are in the log; stderr is shown if Sphinx fails
+    if r.returncode: print(r.stderr[-3000:], file=sys.stderr)
     shutil.rmtree(out, ignore_errors=True)
     if html.exists(): shutil.move(html, out)
     msgs = [l for l in log.read_text().splitlines() if l.strip()] if log.exists() else []
     fatal = [l for l in msgs if FATAL.search(l)]
-    for l in fatal: print(f'docs: sphinx: {l.replace(str(src) + "/", "")}')
+    for l in msgs[:30]:
+        if FATAL.search(l) or l.lstrip().startswith('/') or 'WARNING' in l:
+            print(f'docs: {"FAIL" if FATAL.search(l) else "note"}: sphinx: {l.replace(str(src) + "/", "")}')
     print(f'docs: sphinx rendered {len(pages)} pages to {out.relative_to(root)}/ '
           f'({len(msgs)} warning lines, {len(fatal)} that fail the build; all in {log.relative_to(root)})')
     sys.exit(1 if r.returncode or fatal else 0)
