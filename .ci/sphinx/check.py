@@ -1,6 +1,6 @@
 """Step 3 of `.ci/docs`: check the site in `_docs/` as a reader would get it. One line per failure; exit 1 if any.
 
-- every notebook has its page, and the index lists them all;
+- every notebook has its page, and the index's navigation lists them all, in the notebooks' order;
 - no page shows a Python traceback, a notebook error output, or a docutils/myst error message;
 - every exported name (a module's `__all__` that nbdev's link index knows) has its `show_doc` block on the page the
   index points at;
@@ -60,6 +60,10 @@ def static_checks(pages):
             if m: fail(f'{nb}: page {page}.html shows {what}: ...{text[max(0, m.start()-80):m.end()+40]!r}...')
         for w in sorted(set(WARNED.findall(text))): print(f'docs: note: {nb}: a stored output shows a warning: {w}')
         parsed[page] = Page(text)
+    if 'index' in parsed:  # the navigation lists the pages in the notebooks' order
+        want = [f'{p}.html' for p in pages.values() if p != 'index' and p in parsed]
+        got = list(dict.fromkeys(l for l in parsed['index'].links if l in want))
+        if got != want and set(got) == set(want): fail(f'index.html: navigation order {got} is not the notebooks\' order {want}')
     for nb, page in pages.items():
         if page != 'index' and 'index' in parsed and page in parsed and f'{page}.html' not in parsed['index'].links:
             fail(f'{nb}: page {page}.html is not in the navigation of index.html')

@@ -1,9 +1,10 @@
 """Step 1 of `.ci/docs`: nbdev's notebook processing (what `nbdev_docs` and the Quarto deploy action run first).
 
-Does what `nbdev.serve.proc_nbs(force=True)` does (same file list, same processors, notebooks written to `_proc/`),
-but runs each notebook on its own so that one failing notebook does not hide the others: each failure is reported
-as `<notebook>: <error>` and the script exits 1."""
-import json, re, sys, warnings
+Does what `nbdev.serve.proc_nbs(force=True)` does (same file list, same processors, same driver
+`nbdev.serve_drv.main`, notebooks written to `_proc/`), but runs each notebook on its own, so that one failing
+notebook does not hide the others: each failure is reported as `<notebook>: ... in cell <n> ...: <error>`, and the
+script exits 1. (The `nbdev_proc_nbs` command would also try to install Quarto and reinstall the package.)"""
+import json, os, re, sys, warnings
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from shutil import rmtree
@@ -39,13 +40,15 @@ if __name__ == '__main__':
     files = nbglob(path, func=__import__('pathlib').Path, file_glob='', file_re='')
     for extra in ('_quarto.yml', '_brand.yml'):
         if (path/extra).exists(): files.append(path/extra)
+    if (path/'_extensions').exists():
+        files.extend(nbglob(path/'_extensions', func=__import__('pathlib').Path, file_glob='', file_re='', skip_file_re='^[.]'))
     rmtree(cache, ignore_errors=True)
     cache.mkdir(parents=True)
     jobs = files.map(_proc_file, cache=cache, path=path).filter()
     # the worker must be found by module name: nbdev's IPython shell replaces `__main__` in each worker
     sys.path.insert(0, str(__import__('pathlib').Path(__file__).parent))
     from proc import run
-    with ProcessPoolExecutor(2, mp_context=get_context('spawn')) as ex: results = list(ex.map(run, jobs))
+    with ProcessPoolExecutor(min(4, os.cpu_count() or 1), mp_context=get_context('spawn')) as ex: results = list(ex.map(run, jobs))
     failed = 0
     for name, err, ws in sorted(results):
         for w in ws:
