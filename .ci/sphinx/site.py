@@ -65,6 +65,11 @@ def pandoc_anchors(md):
         out.append(line)
     return '\n'.join(out)
 
+def unlink_code(md):
+    "Undo links nbdev put inside code blocks of an output (it links line by line), which would show as markdown."
+    parts = re.split(r'(^```.*?^```)', md, flags=re.M | re.S)
+    return ''.join(re.sub(r'\[(`[^`\n]+`)\]\([^)\s]+\)', r'\1', p) if p.startswith('```') else p for p in parts)
+
 def convert_cell(cell, pages):
     "Quarto cell options to myst-nb tags, links to local pages; None for a cell nothing of which is shown."
     source = src_text(cell.get('source'))
@@ -88,7 +93,7 @@ def convert_cell(cell, pages):
             o.clear(); o.update(output_type='display_data', metadata={}, data={'text/markdown': text})
         md = o.get('data', {}).get('text/markdown')
         if md is not None:
-            md = relink(src_text(md), pages)
+            md = unlink_code(relink(src_text(md), pages))
             if opts.get('output') == 'asis': md = anchor_headings(md)
             o['data']['text/markdown'] = md
     return cell
