@@ -7,6 +7,7 @@ script exits 1. (The `nbdev_proc_nbs` command would also try to install Quarto a
 import json, os, re, sys, warnings
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
+from pathlib import Path
 from shutil import rmtree
 from nbdev.config import get_config
 from nbdev.doclinks import nbglob
@@ -37,18 +38,19 @@ def run(job):
 if __name__ == '__main__':
     cfg = get_config()
     cache, path = cfg.config_path/'_proc', cfg.config_path/cfg.nbs_path
-    files = nbglob(path, func=__import__('pathlib').Path, file_glob='', file_re='')
+    files = nbglob(path, func=Path, file_glob='', file_re='')  # as proc_nbs lists them
     for extra in ('_quarto.yml', '_brand.yml'):
         if (path/extra).exists(): files.append(path/extra)
     if (path/'_extensions').exists():
-        files.extend(nbglob(path/'_extensions', func=__import__('pathlib').Path, file_glob='', file_re='', skip_file_re='^[.]'))
+        files.extend(nbglob(path/'_extensions', func=Path, file_glob='', file_re='', skip_file_re='^[.]'))
     rmtree(cache, ignore_errors=True)
     cache.mkdir(parents=True)
     jobs = files.map(_proc_file, cache=cache, path=path).filter()
     # the worker must be found by module name: nbdev's IPython shell replaces `__main__` in each worker
-    sys.path.insert(0, str(__import__('pathlib').Path(__file__).parent))
+    sys.path.insert(0, str(Path(__file__).parent))
     from proc import run
-    with ProcessPoolExecutor(min(4, os.cpu_count() or 1), mp_context=get_context('spawn')) as ex: results = list(ex.map(run, jobs))
+    with ProcessPoolExecutor(min(4, os.cpu_count() or 1), mp_context=get_context('spawn')) as ex:
+        results = list(ex.map(run, jobs))
     failed = 0
     for name, err, ws in sorted(results):
         for w in ws:
@@ -56,5 +58,5 @@ if __name__ == '__main__':
                 print(f"docs: note: {name}: a cell mixes imports with other code, which nbdev runs: "
                       f"{w.split('---')[1].strip().splitlines()[0][:80]!r}...")
         if err: failed += 1; print(f"docs: FAIL {name}: nbdev processing failed {err}")
-    print(f"docs: nbdev processed {len(results) - failed} of {len(results)} files into {cache.relative_to(cfg.config_path)}/")
+    print(f"docs: nbdev processed {len(results) - failed} of {len(results)} notebooks into {cache.relative_to(cfg.config_path)}/")
     sys.exit(1 if failed else 0)

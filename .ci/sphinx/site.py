@@ -126,8 +126,9 @@ def prepare():
         for i, c in enumerate(cells): c['id'] = f'cell-{i}'
         nb['cells'] = cells
         (src/f'{pages[n]}.ipynb').write_text(json.dumps(nb, indent=1))
-    for p in proc.iterdir():  # anything else the notebooks refer to (images next to them, styles)
-        if p.is_file() and p.suffix not in ('.ipynb', '.yml'): shutil.copy2(p, src/p.name)
+    for p in proc.iterdir():  # anything else the notebooks refer to (images next to them, folders of them)
+        if p.is_file() and p.suffix not in ('.ipynb', '.yml', '.log'): shutil.copy2(p, src/p.name)
+        elif p.is_dir() and p.name not in (src.name, 'html', '_doctrees', 'jupyter_execute'): shutil.copytree(p, src/p.name)
     return pages
 
 # Sphinx messages that mean a page is wrong or missing; other warnings are printed but do not fail the build
@@ -149,9 +150,7 @@ if __name__ == '__main__':
     if html.exists(): shutil.move(html, out)
     msgs = [l for l in log.read_text().splitlines() if l.strip()] if log.exists() else []
     fatal = [l for l in msgs if FATAL.search(l)]
-    for l in msgs[:30]:
-        if FATAL.search(l) or l.lstrip().startswith('/') or 'WARNING' in l:
-            print(f'docs: {"FAIL" if FATAL.search(l) else "note"}: sphinx: {l.replace(str(src) + "/", "")}')
+    for l in msgs[:30]: print(f'docs: {"FAIL" if FATAL.search(l) else "note"}: sphinx: {l.replace(str(src) + "/", "")}')
     print(f'docs: sphinx rendered {len(pages)} pages to {out.relative_to(root)}/ '
           f'({len(msgs)} warning lines, {len(fatal)} that fail the build; all in {log.relative_to(root)})')
     sys.exit(1 if r.returncode or fatal else 0)
