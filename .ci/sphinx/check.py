@@ -13,14 +13,15 @@ from functools import partial
 from html.parser import HTMLParser
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urljoin, urlparse, unquote
+from urllib.parse import urlparse, unquote
 from urllib.request import urlopen
 import websocket  # websocket-client, from the docs extra
 from nbdev.config import get_config
 from nbdev.doclinks import NbdevLookup, nbglob, _nbpath2html
 
-root = Path(__file__).resolve().parents[2]
-docs, proc = root/'_docs', root/'_proc'
+cfg = get_config()
+root = cfg.config_path
+docs, lib = root/cfg.doc_path, root/cfg.lib_path
 SHOTS = {'index': 'index.png', 'size': 'size.png'}
 # Debian's chromium here; Ubuntu (GitHub's runners) has Google Chrome, which speaks the same protocol
 CHROMIUM = os.environ.get('CHROMIUM') or next(
@@ -69,18 +70,18 @@ def static_checks(pages):
             fail(f'{nb}: page {page}.html is not in the navigation of index.html')
     # every exported name's show_doc block, where nbdev's link index says it is
     syms = {}
-    modidx = root/'hdf5_tut'/'_modidx.py'
+    modidx = lib/'_modidx.py'
     if modidx.exists():
         ns = {}; exec(modidx.read_text(), ns)
         for mod in ns['d']['syms'].values(): syms.update(mod)
     exporters = {}
-    for py in sorted((root/'hdf5_tut').glob('*.py')):
+    for py in sorted(lib.glob('*.py')):
         tree = ast.parse(py.read_text())
         names = next((ast.literal_eval(n.value) for n in tree.body if isinstance(n, ast.Assign)
                       and any(getattr(t, 'id', '') == '__all__' for t in n.targets)), [])
         for name in names:
             exporters.setdefault(name, []).append(py.stem)
-            url = syms.get(f'hdf5_tut.{py.stem}.{name}', [None])[0]
+            url = syms.get(f'{cfg.lib_name}.{py.stem}.{name}', [None])[0]
             if not url: continue  # constants and other names nbdev does not index
             page, _, anchor = url.partition('#')
             p = parsed.get(Path(page).stem)
@@ -89,12 +90,15 @@ def static_checks(pages):
             elif anchor not in p.ids: fail(f'{py.name}: {name}: no show_doc block (#{anchor}) on {page}')
     # a name two modules export gets one link for both: nbdev's link index keeps the last module it met
     for name, mods in exporters.items():
-        linked = [m for m in mods if f'hdf5_tut.{m}.{name}' in syms]
+        linked = [m for m in mods if f'{cfg.lib_name}.{m}.{name}' in syms]
         if len(linked) > 1 and name not in ('main', 'build_parser'):
             fail(f'`{name}` is exported by {" and ".join(m + ".py" for m in linked)}: every backticked `{name}` in the docs '
                  f'links to {(NbdevLookup().doc(name) or "one of them").rsplit("/", 1)[-1]}; rename one')
-    # links between pages
+    # images on disk (whether they load is asked of Chromium) and links between pages
     for page, p in parsed.items():
+        for img in p.imgs:
+            u = urlparse(img)
+            if not (u.scheme or u.netloc) and not (docs/unquote(u.path)).is_file(): fail(f'{page}.html: image {img} is not in {docs.name}/')
         for href in p.links:
             u = urlparse(href)
             if u.scheme or u.netloc or href.startswith(('mailto:', 'javascript:')): continue
@@ -198,7 +202,6 @@ class QuietHandler(SimpleHTTPRequestHandler):
 
 if __name__ == '__main__':
     # the page each notebook should have, under the name nbdev gives it (05_writer.ipynb -> writer.html)
-    cfg = get_config()
     nbs = sorted(nbglob(cfg.config_path/cfg.nbs_path, func=Path), key=lambda p: (p.stem != 'index', p.name))
     pages = {p.name: _nbpath2html(p).stem for p in nbs}
     static_checks(pages)
