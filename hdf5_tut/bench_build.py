@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_bench_build.ipynb #c64ef335
 from __future__ import annotations
-import argparse, json, multiprocessing as mp, os, resource, shutil, subprocess, sys, tempfile, time
+import argparse, json, multiprocessing as mp, os, platform, resource, shutil, subprocess, sys, tempfile, time
 from contextlib import contextmanager
 from pathlib import Path
 import cv2, numpy as np, psutil
@@ -14,8 +14,8 @@ from .preprocess import MAX_PIXELS, AspectAwarePreprocessor, ResizeThenCrop, exa
 
 # %% auto #0
 __all__ = ['VARIANTS', 'demo_set', 'ceiling', 'run', 'trip', 'trips', 'pixel_difference', 'reduced_decode', 'commands',
-           'build_bench', 'build_bench_table', 'plot_build_bench', 'main', 'import_cost', 'pool_start', 'probe_cost',
-           'write_cost']
+           'build_bench', 'build_bench_table', 'plot_build_bench', 'main', 'machine', 'import_cost', 'pool_start',
+           'probe_cost', 'write_cost']
 
 # %% ../nbs/13_bench_build.ipynb #19f31f16
 def demo_set(n: int, # number of images
@@ -296,6 +296,16 @@ def main(argv=None):
 # %% ../nbs/13_bench_build.ipynb #6bc5907e
 #| eval: false
 if __name__ == '__main__': main()
+
+# %% ../nbs/13_bench_build.ipynb #a9f8df56
+def machine() -> str:
+    "The CPU, cores, memory and the versions that matter here: what a benchmark ran on."
+    info = Path('/proc/cpuinfo')
+    models = [l.split(':', 1)[1].strip() for l in info.read_text().splitlines() if l.startswith('model name')] if info.exists() else []
+    import h5py
+    return (f"{models[0] if models else platform.processor() or platform.machine()}, {cpu_count()} cores, "
+            f"{psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}, "
+            f"OpenCV {cv2.__version__}, HDF5 {h5py.version.hdf5_version}")
 
 # %% ../nbs/13_bench_build.ipynb #8d12b2e9
 def import_cost(modules: str) -> dict:
