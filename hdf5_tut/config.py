@@ -74,6 +74,7 @@ class Config:
         "The HDF5 file of each split, in build order."
         return {'train': self.train_hdf5, 'val': self.val_hdf5, 'test': self.test_hdf5}
 
+# %% ../nbs/02_config.ipynb #0f1e2d3c
 _OUTPUTS = dict(train_hdf5='train.hdf5', val_hdf5='val.hdf5', test_hdf5='test.hdf5',
                 mean_json='mean.json', report_json='report.json')
 
