@@ -124,7 +124,7 @@ def _predict(cfg: Config, splits: dict, classes: list[str], attrs: dict) -> tupl
 class Plan:
     "What a build will write, decided before any pixel is decoded."
     found: int  # files under the images folder
-    others: list[str]  # files ignored: not an image by their extension
+    ignored: dict[str, str]  # paths left out by the listing, with the reason: hidden, duplicate, not an image...
     fp: str  # the fingerprint of the inputs and options
     states: dict[str, str]  # per split: 'missing', 'done' (kept) or 'other', as `output_state` says
     skipped: list[dict]  # files left out before the write: unreadable header or name
@@ -143,7 +143,7 @@ class Plan:
 # %% ../nbs/08_build.ipynb #42835a7c
 def plan_build(cfg: Config, dec: Decoder, log=print) -> Plan:
     "List, probe, label and split the images of `cfg.images`, predict each file's size and check the disk has room."
-    images,others = list_files(cfg.images)
+    images,ignored = list_files(cfg.images)
     if not images: raise BuildError(f"no images (jpg, jpeg, png, bmp, tif, tiff, webp) found under {cfg.images}")
     images,misnamed = _utf8_names(images)
     fp = fingerprint(cfg, images)
@@ -153,7 +153,7 @@ def plan_build(cfg: Config, dec: Decoder, log=print) -> Plan:
     attrs = {k: split_file_attrs(file_attrs(cfg, layout, fp, len(images)), k) for k in splits}
     pred,sampled = _predict(cfg, splits, classes, attrs)
     if cfg.check_space and not cfg.dry_run: check_free_space({k: p for k,p in pred.items() if states[k] != 'done'})
-    return Plan(len(images) + len(misnamed) + len(others), others, fp, states, skipped + misnamed,
+    return Plan(len(images) + len(misnamed) + len(ignored), ignored, fp, states, skipped + misnamed,
                 classes, layout, splits, attrs, pred, sampled)
 
 # %% ../nbs/08_build.ipynb #7cd45188
@@ -254,9 +254,9 @@ def write_report(p: Plan, cfg: Config, written: dict, seconds: float, workers: i
     report = dict(version=hdf5_tut.__version__, images_dir=str(cfg.images), out=str(cfg.out), labels_from=p.layout,
                   classes=p.classes, fingerprint=p.fp, options=dict(size=cfg.size, dtype=cfg.dtype, val=cfg.val, test=cfg.test,
                   seed=cfg.seed, compression=cfg.compression, workers=workers, max_pixels=cfg.max_pixels),
-                  files=dict(found=p.found, stored=stored, skipped=len(skipped), ignored=len(p.others)),
+                  files=dict(found=p.found, stored=stored, skipped=len(skipped), ignored=len(p.ignored)),
                   splits=splits, mean=mean, seconds=round(seconds, 3), images_per_s=round(stored / max(seconds, 1e-9), 1),
-                  skipped=skipped, ignored=[dict(path=q, reason='not an image file extension') for q in p.others])
+                  skipped=skipped, ignored=[dict(path=q, reason=r) for q,r in p.ignored.items()])
     _save_json(report, cfg.report_json)
     _log_summary(report, cfg, log)
     return report
@@ -269,7 +269,7 @@ def _log_summary(r: dict, cfg: Config, log):
         log(f"{name:>5}: {s['path']}  {s['images']} images ({per}), {s['bytes'] / 1e6:,.1f} MB"
             + ("  [kept: already built from these inputs]" if s['reused'] else ""))
     if r['skipped'] or r['ignored']:
-        log(f"skipped {len(r['skipped'])} unreadable and ignored {len(r['ignored'])} non-image files: see {cfg.report_json}")
+        log(f"skipped {len(r['skipped'])} unreadable and left out {len(r['ignored'])} other paths (hidden, duplicates, not images...): see {cfg.report_json}")
     log("mean " + ' '.join(f'{k}={v:.2f}' for k,v in r['mean'].items()) + f" -> {cfg.mean_json}")
     log(f"{r['files']['stored']} images in {r['seconds']:.1f} s ({r['images_per_s']:,.0f} images/s)")
 
