@@ -12,7 +12,7 @@ from .writer import label_names
 
 # %% auto #0
 __all__ = ['read_rows', 'FileRows', 'open_rows', 'pass_order', 'dist_rank', 'BatchOrder', 'MeanPreprocessor', 'file_identity',
-           'one_hot', 'HDF5DatasetGenerator', 'HDF5Dataset', 'HDF5Loader', 'torch_loader', 'show_batch']
+           'one_hot', 'HDF5DatasetGenerator', 'HDF5Dataset', 'worker_array', 'HDF5Loader', 'torch_loader', 'show_batch']
 
 # %% ../nbs/10_reader.ipynb #03b6ccb0
 def _runs(idx: np.ndarray):
@@ -323,6 +323,16 @@ class HDF5Dataset:
     def __getstate__(self): return {**self.__dict__, '_f': None, '_rows': None, '_pid': None}
 
 # %% ../nbs/10_reader.ipynb #bda5a89b
+def worker_array(shape: tuple, dtype):
+    "An array to fill and the object to return: in a PyTorch worker a shared-memory tensor (sent without a copy), else the array."
+    data = sys.modules.get('torch.utils.data')
+    if data is None or data.get_worker_info() is None:
+        a = np.empty(shape, dtype)
+        return a,a
+    t = sys.modules['torch'].from_numpy(np.empty(0, dtype)).new_empty(shape).share_memory_()
+    return t.numpy(),t
+
+# %% ../nbs/10_reader.ipynb #b7d971b1
 @patch
 def __getitem__(self: HDF5Dataset, i):
     tf = self.transform or (lambda x: x)
@@ -331,9 +341,15 @@ def __getitem__(self: HDF5Dataset, i):
         if not -len(self) <= i < len(self): raise IndexError(f"row {i} of {len(self)}")
         i %= len(self)
         return tf(read_rows(self.rows(), [i])[0]),int(self.labels[i])
-    idx = np.asarray(i, dtype=np.int64)
-    images = read_rows(self.rows(), idx)
-    return (np.stack([tf(im) for im in images]) if self.transform else images),self.labels[idx]
+    idx,rows = np.asarray(i, dtype=np.int64),self.rows()
+    if self.transform is None or not len(idx):
+        out,res = worker_array((len(idx),) + rows.shape[1:], rows.dtype)
+        read_rows(rows, idx, out)
+    else:
+        done = [tf(im) for im in read_rows(rows, idx)]
+        out,res = worker_array((len(done),) + done[0].shape, done[0].dtype)
+        np.stack(done, out=out)
+    return res,self.labels[idx]
 
 # %% ../nbs/10_reader.ipynb #e0050554
 class HDF5Loader:
