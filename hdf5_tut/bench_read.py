@@ -109,11 +109,11 @@ def _fancy(path, n, batch_size):
         for idx in BatchOrder(n, batch_size): yield f['images'][np.sort(idx)], f['labels'][np.sort(idx)]
 
 # %% ../nbs/14_bench_read.ipynb #519d7060
-def jitter(image: np.ndarray, rng=np.random.default_rng()) -> np.ndarray:
+def jitter(image: np.ndarray) -> np.ndarray:
     "`image` (uint8) mirrored, with random contrast and brightness: a per-image augmentation to time."
     out = image[:, ::-1].astype(np.float32)
-    out *= rng.uniform(0.8, 1.2)
-    out += rng.uniform(-20, 20)
+    out *= np.random.uniform(0.8, 1.2)  # NumPy's global generator, which PyTorch seeds differently in each worker
+    out += np.random.uniform(-20, 20)
     return np.clip(out, 0, 255, out=out).astype(np.uint8)
 
 # %% ../nbs/14_bench_read.ipynb #558a69fb

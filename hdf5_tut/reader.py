@@ -159,14 +159,15 @@ def track(self: BatchOrder, batches):
 
 @patch
 def state_dict(self: BatchOrder) -> dict:
-    "{'epoch': pass the consumer is in, 'batches': how many of its batches it has had}."
+    "{'epoch': pass the consumer is in, 'batches': how many of its batches it has had, 'seed': of the orders}."
     e,k = self.pos or (self.epoch, self.start)
-    return {'epoch': e + 1, 'batches': 0} if k >= len(self) else {'epoch': e, 'batches': k}
+    e,k = (e + 1, 0) if k >= len(self) else (e, k)
+    return {'epoch': e, 'batches': k, 'seed': self.seed}
 
 @patch
 def load_state_dict(self: BatchOrder, state: dict):
-    "Make the next pass continue from `state`, with the batch after those already had."
-    self.epoch,self.start = int(state['epoch']),int(state['batches'])
+    "Make the next pass continue from `state`, with the batch after those already had, in the same orders."
+    self.epoch,self.start,self.seed = int(state['epoch']),int(state['batches']),state['seed']
     self.pos = (self.epoch, self.start)
 
 # %% ../nbs/10_reader.ipynb #a4efc036
