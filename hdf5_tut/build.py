@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 import h5py, numpy as np
 from fastcore.basics import patch
-from tqdm.auto import tqdm
+from tqdm import tqdm  # a text bar: it is what a stored notebook, the docs and a terminal can all show
 import hdf5_tut
 from .config import BuildError, Config, OneLineParser, add_config_args, load_config_module
 from .data import get_labels, list_files, split_dataset
