@@ -130,7 +130,7 @@ def trip(images, # folder of JPEGs
          workers: int = 0, # processes; 0 means all cores
          how: str = 'shared') -> float: # 'shared': the build's `Decoder`; 'pickle': blocks returned by the pool
     "Images per second decoded on `workers` processes and brought to this process, `how`."
-    from hdf5_tut.build import BLOCK, Decoder, _context
+    from hdf5_tut.pool import BLOCK, Decoder, _context
     files,workers = _jpegs(images),workers or cpu_count()
     names,buf = [Path(f).name for f in files],np.empty((BLOCK, size, size, 3), np.uint8)
     t0 = time.perf_counter()
@@ -317,7 +317,7 @@ def pool_start(method: str, # 'forkserver', as `build` starts its workers, or 'f
                workers: int = 0) -> dict: # processes; 0 means all cores
     "Wall and CPU seconds, in a fresh Python that has imported the build module, to start a pool by `method` and run a task on each worker."
     ctx = "_context()" if method == 'forkserver' else f"mp.get_context({method!r})"
-    code = (f"import time, multiprocessing as mp; from hdf5_tut.build import _context; t = time.perf_counter(); "
+    code = (f"import time, multiprocessing as mp; from hdf5_tut.pool import _context; t = time.perf_counter(); "
             f"p = {ctx}.Pool({workers or cpu_count()}); p.map(abs, range({workers or cpu_count()})); "
             f"print(time.perf_counter() - t); p.terminate()")
     r = run(code)
@@ -327,7 +327,7 @@ def pool_start(method: str, # 'forkserver', as `build` starts its workers, or 'f
 def probe_cost(images, # folder of images
                workers: int = 0) -> dict: # processes; 0 means all cores
     "Seconds for a started `Decoder` to probe every file of `images`, and images per second."
-    from hdf5_tut.build import Decoder
+    from hdf5_tut.pool import Decoder
     names,workers = [Path(f).name for f in _jpegs(images)],workers or cpu_count()
     with Decoder(images, 256, MAX_PIXELS, workers) as dec:
         if workers > 1: dec._pool()  # started: only the probe is timed

@@ -14,7 +14,8 @@ from .writer import HDF5DatasetWriter
 from .reader import BatchOrder, HDF5DatasetGenerator, torch_loader
 
 # %% auto #0
-__all__ = ['BASE', 'jpeg_batches', 'build', 'images_per_s', 'bench', 'report', 'plot', 'main']
+__all__ = ['BASE', 'jpeg_batches', 'make_read_set', 'images_per_s', 'jitter', 'read_bench', 'read_bench_table', 'plot_read_bench',
+           'main']
 
 # %% ../nbs/14_bench_read.ipynb #0de0358d
 _SLOTS = None  # batch slots in shared memory, written by the forked workers
@@ -29,6 +30,7 @@ def _worker(chunks, size: int, tasks, done):
         try: _decode_into(_SLOTS[j % len(_SLOTS)], chunks[j], size); done.put((j, None))
         except Exception as e: done.put((j, f"{type(e).__name__}: {e}"))
 
+# %% ../nbs/14_bench_read.ipynb #4ce69f3f
 def _forked_batches(chunks, size: int, batch_size: int, processes: int):
     global _SLOTS
     nslots = 2 * processes
@@ -65,7 +67,7 @@ def jpeg_batches(files, # image files, in the order wanted
     finally: cv2.setNumThreads(threads)
 
 # %% ../nbs/14_bench_read.ipynb #2b8264be
-def build(src, # folder of JPEGs
+def make_read_set(src, # folder of JPEGs
           path, # HDF5 file to write
           size: int = 256, # side of the stored images
           seed: int = 0) -> list[Path]: # seed of the row order
@@ -106,8 +108,16 @@ def _fancy(path, n, batch_size):
     with h5py.File(path, 'r') as f:
         for idx in BatchOrder(n, batch_size): yield f['images'][np.sort(idx)], f['labels'][np.sort(idx)]
 
+# %% ../nbs/14_bench_read.ipynb #519d7060
+def jitter(image: np.ndarray) -> np.ndarray:
+    "`image` (uint8) mirrored, with random contrast and brightness: a per-image augmentation to time."
+    out = image[:, ::-1].astype(np.float32)
+    out *= np.random.uniform(0.8, 1.2)  # NumPy's global generator, which PyTorch seeds differently in each worker
+    out += np.random.uniform(-20, 20)
+    return np.clip(out, 0, 255, out=out).astype(np.uint8)
+
 # %% ../nbs/14_bench_read.ipynb #558a69fb
-def bench(n: int = 5000, # number of images
+def read_bench(n: int = 5000, # number of images
           size: int = 256, # side of the stored images
           batch_size: int = 64, # images per batch
           repeats: int = 3, # timed rounds
@@ -118,7 +128,7 @@ def bench(n: int = 5000, # number of images
     tmp = Path(workdir or tempfile.mkdtemp())
     try:
         t = time.perf_counter()
-        files = build(make_demo(tmp/'jpg', n), tmp/'train.hdf5', size)
+        files = make_read_set(make_demo(tmp/'jpg', n), tmp/'train.hdf5', size)
         path = tmp/'train.hdf5'
         log(f"made {n} JPEGs and {path.name} ({path.stat().st_size / 2**20:,.0f} MiB) in {time.perf_counter() - t:.1f} s")
         with h5py.File(path) as f: assert np.array_equal(f['images'][:8], next(jpeg_batches(files[:8], size))), "sources differ"
@@ -127,9 +137,10 @@ def bench(n: int = 5000, # number of images
                 'generator, shuffled': lambda g=gen(): g.generator(1)}
         try:
             import torch
-            for name,shuffle,workers in (('2 workers), file order', False, 2), ('2 workers), shuffled', True, 2),
-                                         ('in process), shuffled', True, 0)):
-                dl = torch_loader(path, batch_size, shuffle, num_workers=workers, persistent_workers=workers > 0)
+            for name,shuffle,workers,tf in (('2 workers), file order', False, 2, None), ('2 workers), shuffled', True, 2, None),
+                                            ('in process), shuffled', True, 0, None), ('2 workers), augmented', True, 2, jitter),
+                                            ('in process), augmented', True, 0, jitter)):
+                dl = torch_loader(path, batch_size, shuffle, num_workers=workers, transform=tf, persistent_workers=workers > 0)
                 ways[f'DataLoader ({name}'] = lambda dl=dl: dl
         except ImportError: log("torch is not installed: no DataLoader measurements")
         ways['h5py fancy index, shuffled'] = lambda: _fancy(path, n, batch_size)
@@ -145,14 +156,14 @@ def bench(n: int = 5000, # number of images
 # %% ../nbs/14_bench_read.ipynb #a9c06b3c
 BASE = 'JPEG folder, 2 processes'
 
-def report(rates: dict) -> str:
+def read_bench_table(rates: dict) -> str:
     "A table of the rates and their ratios to the JPEG folder loaders."
     lines = [f"{'':34} {'images/s':>9} {'vs JPEG 2 proc':>15} {'vs JPEG 1 proc':>15}"]
     for k,v in rates.items():
         lines.append(f"{k:34} {v:9,.0f} {v / rates[BASE]:14.1f}x {v / rates['JPEG folder, 1 process']:14.1f}x")
     return '\n'.join(lines)
 
-def plot(rates: dict, title: str = ''):
+def plot_read_bench(rates: dict, title: str = ''):
     "A bar chart of the rates, each labelled with its ratio to the JPEG folder on 2 processes."
     import matplotlib.pyplot as plt
     fig,ax = plt.subplots(figsize=(8, 0.45 * len(rates) + 1))
@@ -175,7 +186,7 @@ def main(argv=None):
     p.add_argument('--repeats', type=int, default=3, help="timed passes per measurement (default: 3)")
     p.add_argument('--dir', type=Path, default=None, help="keep the JPEGs and the HDF5 file here (default: a temporary folder)")
     a = p.parse_args(argv)
-    print(report(bench(a.n, a.size, a.batch_size, a.repeats, workdir=a.dir)))
+    print(read_bench_table(read_bench(a.n, a.size, a.batch_size, a.repeats, workdir=a.dir)))
 
 # %% ../nbs/14_bench_read.ipynb #f1dbf025
 #| eval: false

@@ -30,6 +30,7 @@ class Config:
     overwrite: bool = False  # replace outputs built from other inputs or options
     check_space: bool = True  # check the disk has room for the outputs before writing
     dry_run: bool = False  # list and split the images, print each file's predicted size, and write nothing
+    wait: bool = False  # wait for another build writing to the same output folder to finish, instead of stopping
     train_hdf5: Path|None = None  # default: OUT/train.hdf5
     val_hdf5: Path|None = None  # default: OUT/val.hdf5
     test_hdf5: Path|None = None  # default: OUT/test.hdf5

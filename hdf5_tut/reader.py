@@ -4,15 +4,15 @@
 
 # %% ../nbs/10_reader.ipynb #4272437c
 from __future__ import annotations
-import json, os
+import json, os, sys
 from pathlib import Path
 import h5py, numpy as np
 from fastcore.basics import patch
 from .writer import label_names
 
 # %% auto #0
-__all__ = ['read_rows', 'FileRows', 'open_rows', 'pass_order', 'BatchOrder', 'MeanPreprocessor', 'one_hot',
-           'HDF5DatasetGenerator', 'HDF5Dataset', 'torch_loader', 'show_batch']
+__all__ = ['read_rows', 'FileRows', 'open_rows', 'pass_order', 'dist_rank', 'BatchOrder', 'MeanPreprocessor', 'file_identity',
+           'one_hot', 'HDF5DatasetGenerator', 'HDF5Dataset', 'worker_array', 'HDF5Loader', 'torch_loader', 'show_batch']
 
 # %% ../nbs/10_reader.ipynb #03b6ccb0
 def _runs(idx: np.ndarray):
@@ -65,7 +65,9 @@ def open_rows(ds: h5py.Dataset, # the pixel dataset, of shape (rows, ...)
     if offset is None: return ds
     fr = FileRows(ds.file.filename, offset, ds.shape, ds.dtype)
     ends = read_rows(fr, [0, len(ds) - 1])
-    if np.array_equal(ends[0], ds[0]) and np.array_equal(ends[1], ds[len(ds) - 1]): return fr
+    h5fd = ds.file.id.get_vfd_handle() if ds.file.driver == 'sec2' else None  # h5py's own descriptor
+    same_file = h5fd is None or os.path.samestat(os.fstat(fr.fd), os.fstat(h5fd))  # not replaced since h5py opened it
+    if same_file and np.array_equal(ends[0], ds[0]) and np.array_equal(ends[1], ds[len(ds) - 1]): return fr
     fr.close()
     return ds
 
@@ -87,23 +89,86 @@ def pass_order(n: int, # number of rows
     return order
 
 # %% ../nbs/10_reader.ipynb #cb316664
+def dist_rank(rank: int|None = None, world_size: int|None = None) -> tuple[int, int]:
+    "`rank` and `world_size`, or else those of the initialised `torch.distributed` group, or else 0 and 1."
+    dist = sys.modules.get('torch.distributed')  # never imported here: a group exists only if the caller made one
+    if dist is not None and dist.is_available() and dist.is_initialized():
+        rank = dist.get_rank() if rank is None else rank
+        world_size = dist.get_world_size() if world_size is None else world_size
+    return (rank or 0),(world_size or 1)
+
+# %% ../nbs/10_reader.ipynb #bf720d56
 class BatchOrder:
-    "The row numbers of each batch of one pass over `n` rows; a fresh order every time it is iterated."
+    "The row numbers of each batch of one pass over `n` rows, this rank's share; a fresh order every pass (epoch)."
     def __init__(self, n: int, # number of rows
                  batch_size: int, # rows per batch; the last batch of a pass holds what is left
                  shuffle: bool = True, # a new random order each pass; False: file order
                  block: int = 64, # see `pass_order`
                  buffer: int = 2048, # see `pass_order`
-                 seed: int|None = None): # seed of the random order; None for a different one each run
+                 seed: int|None = None, # seed of the orders; None: one drawn now, different each run
+                 rank: int|None = None, # which share of each pass this process reads; default: `dist_rank`
+                 world_size: int|None = None, # processes sharing each pass; default: `dist_rank`
+                 drop_last: bool = False): # with several ranks, drop the rows left over instead of repeating some
         if batch_size < 1: raise ValueError(f"batch size must be at least 1, got {batch_size}")
+        rank,world_size = dist_rank(rank, world_size)
+        if not 0 <= rank < world_size: raise ValueError(f"rank {rank} is not in [0, {world_size})")
+        if world_size > 1 and shuffle and seed is None:
+            raise ValueError("with several ranks, give a seed: every rank must draw the same order")
         self.n,self.batch_size,self.shuffle,self.block,self.buffer = n,batch_size,shuffle,block,buffer
-        self.rng = np.random.default_rng(seed)
+        self.rank,self.world_size,self.drop_last = rank,world_size,drop_last
+        self.seed = np.random.SeedSequence().entropy if seed is None else seed
+        self.epoch,self.start,self.pos = 0,0,None
 
-    def __len__(self): return -(-self.n // self.batch_size)
+    @property
+    def share(self) -> int:
+        "Rows each rank reads per pass."
+        return self.n // self.world_size if self.drop_last else -(-self.n // self.world_size)
 
-    def __iter__(self):
-        order = pass_order(self.n, self.shuffle, self.block, self.buffer, self.rng)
-        for i in range(0, self.n, self.batch_size): yield order[i:i+self.batch_size]
+    def __len__(self): return -(-self.share // self.batch_size)
+
+# %% ../nbs/10_reader.ipynb #435badb9
+@patch
+def rows(self: BatchOrder, epoch: int) -> np.ndarray:
+    "This rank's rows of pass `epoch`, in order; the same for the same seed, in any process."
+    order = pass_order(self.n, self.shuffle, self.block, self.buffer, np.random.default_rng([self.seed, epoch]))
+    k = self.share
+    if self.world_size > 1: order = np.resize(order, k * self.world_size)  # repeats its start if longer
+    return order[self.rank * k:(self.rank + 1) * k]
+
+@patch
+def set_epoch(self: BatchOrder, epoch: int):
+    "Make the next pass epoch `epoch`, from its first batch."
+    self.epoch,self.start,self.pos = epoch,0,(epoch, 0)
+
+@patch
+def __iter__(self: BatchOrder):
+    e,s = self.epoch,self.start
+    self.epoch,self.start = e + 1,0
+    rows = self.rows(e)
+    for i in range(s * self.batch_size, len(rows), self.batch_size): yield rows[i:i+self.batch_size]
+
+# %% ../nbs/10_reader.ipynb #5b2e1dca
+@patch
+def track(self: BatchOrder, batches):
+    "Yield from `batches`, one pass drawn from this order, counting the batches handed out."
+    e,s = self.epoch,self.start
+    self.pos = (e, s)
+    for k,b in enumerate(batches, s + 1):
+        self.pos = (e, k)
+        yield b
+
+@patch
+def state_dict(self: BatchOrder) -> dict:
+    "{'epoch': pass the consumer is in, 'batches': how many of its batches it has had, 'seed': of the orders}."
+    e,k = self.pos or (self.epoch, self.start)
+    e,k = (e + 1, 0) if k >= len(self) else (e, k)
+    return {'epoch': e, 'batches': k, 'seed': self.seed}
+
+@patch
+def load_state_dict(self: BatchOrder, state: dict):
+    "Make the next pass continue from `state`, with the batch after those already had, in the same orders."
+    self.epoch,self.start,self.seed = int(state['epoch']),int(state['batches']),state['seed']
+    self.pos = (self.epoch, self.start)
 
 # %% ../nbs/10_reader.ipynb #a4efc036
 class MeanPreprocessor:
@@ -123,6 +188,13 @@ class MeanPreprocessor:
         return np.subtract(image, self.mean, dtype=np.float32)
 
 # %% ../nbs/10_reader.ipynb #3736f412
+def file_identity(f) -> tuple:
+    "(device, inode, size, mtime in ns) of a path, an open file descriptor or an h5py file (its own descriptor)."
+    if isinstance(f, h5py.File): f = f.id.get_vfd_handle() if f.driver == 'sec2' else f.filename
+    st = os.fstat(f) if isinstance(f, int) else os.stat(f)
+    return st.st_dev,st.st_ino,st.st_size,st.st_mtime_ns
+
+# %% ../nbs/10_reader.ipynb #b1603417
 def one_hot(labels, classes: int) -> np.ndarray:
     "`labels` as float32 one-hot rows of length `classes`, like Keras's `to_categorical`."
     return np.eye(classes, dtype=np.float32)[np.asarray(labels)]
@@ -132,7 +204,7 @@ class HDF5DatasetGenerator:
     def __init__(self, dbPath, # HDF5 file with `images` and `labels`
                  batchSize: int, # rows per batch; the last batch of a pass is short
                  preprocessors: list|None = None, # objects with `preprocess(image)`, applied to each image in turn
-                 aug=None, # a Keras `ImageDataGenerator` (anything with `flow(images, labels, batch_size)`)
+                 aug=None, # `(images, labels) -> (images, labels)`, or an object with Keras's `flow(images, labels, batch_size)`
                  binarize: bool = True, # one-hot labels
                  classes: int = 2, # length of the one-hot labels
                  shuffle: bool = True, # a new order every pass; False: file order, as the chapter
@@ -141,22 +213,27 @@ class HDF5DatasetGenerator:
                  seed: int|None = None, # seed of the order; None for a different one each run
                  reuse: bool = False, # fill the same arrays every batch (faster; valid until the next batch)
                  direct: bool = True, # read contiguous pixels from the file's bytes instead of through h5py
-                 dataKey: str = 'images'): # name of the pixel dataset
+                 dataKey: str = 'images', # name of the pixel dataset
+                 rank: int|None = None, # this process's share of each pass (see `BatchOrder`)
+                 world_size: int|None = None, # processes sharing each pass
+                 drop_last: bool = False): # with several ranks, drop rows left over instead of repeating some
         self.dbPath,self.batchSize,self.preprocessors,self.aug = Path(dbPath),batchSize,preprocessors,aug
         self.binarize,self.classes,self.reuse,self.direct,self.dataKey = binarize,classes,reuse,direct,dataKey
         self.db = self.rows = None
         self._open()
-        self.order = BatchOrder(self.numImages, batchSize, shuffle, block, buffer, seed)
+        self.order = BatchOrder(self.numImages, batchSize, shuffle, block, buffer, seed, rank, world_size, drop_last)
 
     def __len__(self): return len(self.order)
 
-# %% ../nbs/10_reader.ipynb #b1603417
+# %% ../nbs/10_reader.ipynb #cc0a87ee
 @patch
 def _open(self: HDF5DatasetGenerator):
     if self.db is not None: return
     self.db = h5py.File(self.dbPath, 'r')
+    self.ident = file_identity(self.db)
     self.labels = self.db['labels'][:]
     self.numImages = len(self.labels)
+    if hasattr(self, 'order'): self.order.n = self.numImages
     if self.binarize and self.numImages and not 0 <= self.labels.min() <= self.labels.max() < self.classes:
         self.close()
         raise ValueError(f"labels run from {self.labels.min()} to {self.labels.max()}, which does not fit classes={self.classes}")
@@ -186,20 +263,37 @@ def _batch(self: HDF5DatasetGenerator, idx, out=None):
             for p in self.preprocessors: image = p.preprocess(image)
             proc.append(image)
         images = np.stack(proc)
-    if self.aug is not None: images,labels = next(self.aug.flow(images, labels, batch_size=self.batchSize))
-    return images,labels
+    if hasattr(self.aug, 'flow'): images,labels = next(self.aug.flow(images, labels, batch_size=self.batchSize))
+    elif self.aug is not None: images,labels = self.aug(images, labels)
+    return np.ascontiguousarray(images),labels  # a flip's negative strides would stop `torch.as_tensor`
 
 @patch
 def generator(self: HDF5DatasetGenerator, passes=np.inf):
     "Yield (images, labels) for `passes` passes over the file; the file is closed when the generator ends."
     self._open()
-    out = np.empty((min(self.batchSize, self.numImages),) + self.rows.shape[1:], self.rows.dtype) if self.reuse else None
     try:
         p = 0
         while p < passes:
-            for idx in self.order: yield self._batch(idx, out)
+            if file_identity(self.dbPath) != self.ident: self.close(); self._open()  # rebuilt: read the new file
+            out = np.empty((min(self.batchSize, self.numImages),) + self.rows.shape[1:], self.rows.dtype) if self.reuse else None
+            yield from self.order.track(self._batch(idx, out) for idx in self.order)
             p += 1
     finally: self.close()
+
+@patch
+def state_dict(self: HDF5DatasetGenerator) -> dict:
+    "Where the consumer of `generator()` is; save it with the model (see `BatchOrder.state_dict`)."
+    return self.order.state_dict()
+
+@patch
+def load_state_dict(self: HDF5DatasetGenerator, state: dict):
+    "Make the next `generator()` continue from `state`."
+    self.order.load_state_dict(state)
+
+@patch
+def set_epoch(self: HDF5DatasetGenerator, epoch: int):
+    "Make the next pass epoch `epoch`."
+    self.order.set_epoch(epoch)
 
 # %% ../nbs/10_reader.ipynb #751f99d2
 class HDF5Dataset:
@@ -209,6 +303,7 @@ class HDF5Dataset:
                  dataKey: str = 'images'): # name of the pixel dataset
         self.path,self.transform,self.dataKey = Path(path),transform,dataKey
         with h5py.File(self.path, 'r') as f:
+            self.ident = file_identity(f)
             self.labels = f['labels'][:]
             self.classes = label_names(f) if 'label_names' in f else None
         self._f = self._rows = self._pid = None
@@ -216,15 +311,29 @@ class HDF5Dataset:
     def __len__(self): return len(self.labels)
 
     def rows(self):
-        "The pixel rows, opened in this process (a worker never uses its parent's handle)."
+        "The pixel rows, opened in this process (a worker never uses its parent's handle) from the file of the labels."
         if self._pid != os.getpid():
-            self._f = h5py.File(self.path, 'r')
-            self._rows,self._pid = open_rows(self._f[self.dataKey]),os.getpid()
+            f = h5py.File(self.path, 'r')
+            if file_identity(f) != self.ident:
+                f.close()
+                raise RuntimeError(f"{self.path} was replaced or changed after its labels were read; make a new dataset or loader")
+            self._f = f
+            self._rows,self._pid = open_rows(f[self.dataKey]),os.getpid()
         return self._rows
 
     def __getstate__(self): return {**self.__dict__, '_f': None, '_rows': None, '_pid': None}
 
 # %% ../nbs/10_reader.ipynb #bda5a89b
+def worker_array(shape: tuple, dtype):
+    "An array to fill and the object to return: in a PyTorch worker a shared-memory tensor (sent without a copy), else the array."
+    data = sys.modules.get('torch.utils.data')
+    if data is None or data.get_worker_info() is None:
+        a = np.empty(shape, dtype)
+        return a,a
+    t = sys.modules['torch'].from_numpy(np.empty(0, dtype)).new_empty(shape).share_memory_()
+    return t.numpy(),t
+
+# %% ../nbs/10_reader.ipynb #b7d971b1
 @patch
 def __getitem__(self: HDF5Dataset, i):
     tf = self.transform or (lambda x: x)
@@ -233,25 +342,47 @@ def __getitem__(self: HDF5Dataset, i):
         if not -len(self) <= i < len(self): raise IndexError(f"row {i} of {len(self)}")
         i %= len(self)
         return tf(read_rows(self.rows(), [i])[0]),int(self.labels[i])
-    idx = np.asarray(i, dtype=np.int64)
-    images = read_rows(self.rows(), idx)
-    return (np.stack([tf(im) for im in images]) if self.transform else images),self.labels[idx]
+    idx,rows = np.asarray(i, dtype=np.int64),self.rows()
+    if self.transform is None or not len(idx):
+        out,res = worker_array((len(idx),) + rows.shape[1:], rows.dtype)
+        read_rows(rows, idx, out)
+    else:
+        done = [tf(im) for im in read_rows(rows, idx)]
+        out,res = worker_array((len(done),) + done[0].shape, done[0].dtype)
+        np.stack(done, out=out)
+    return res,self.labels[idx]
 
 # %% ../nbs/10_reader.ipynb #e0050554
+class HDF5Loader:
+    "A PyTorch `DataLoader` whose sampler is the `BatchOrder` `order`, resumable where its consumer stands."
+    def __init__(self, loader, order: BatchOrder): self.loader,self.order = loader,order
+    def __len__(self): return len(self.loader)
+    def __iter__(self): return self.order.track(self.loader)
+    def __getattr__(self, name):
+        if name == 'loader': raise AttributeError(name)  # not made yet (e.g. while unpickling)
+        return getattr(self.loader, name)
+    def state_dict(self) -> dict: return self.order.state_dict()
+    def load_state_dict(self, state: dict): self.order.load_state_dict(state)
+    def set_epoch(self, epoch: int): self.order.set_epoch(epoch)
+
+# %% ../nbs/10_reader.ipynb #3263d95c
 def torch_loader(path, # HDF5 file with `images` and `labels`
                  batch_size: int = 64, # rows per batch; the last batch of a pass is short
                  shuffle: bool = True, # a new order every pass
                  num_workers: int = 0, # worker processes; 0 reads in this process
                  block: int = 64, # see `pass_order`
                  buffer: int = 2048, # see `pass_order`
-                 seed: int|None = None, # seed of the order
+                 seed: int|None = None, # seed of the order; needed with several ranks
                  transform=None, # applied to each image, as in `HDF5Dataset`
-                 **kwargs): # passed on to `DataLoader` (`persistent_workers`, `pin_memory`, ...)
-    "A PyTorch `DataLoader` of (images, labels) batches, each read in one go from the HDF5 file at `path`."
+                 rank: int|None = None, # this process's share of each pass; default from `torch.distributed`
+                 world_size: int|None = None, # processes sharing each pass; default from `torch.distributed`
+                 drop_last: bool = False, # with several ranks, drop rows left over instead of repeating some
+                 **kwargs) -> HDF5Loader: # passed on to `DataLoader` (`persistent_workers`, `pin_memory`, ...)
+    "A resumable PyTorch `DataLoader` of (images, labels) batches, each read in one go from the HDF5 file at `path`."
     from torch.utils.data import DataLoader
     ds = HDF5Dataset(path, transform)
-    return DataLoader(ds, batch_size=None, sampler=BatchOrder(len(ds), batch_size, shuffle, block, buffer, seed),
-                      num_workers=num_workers, **kwargs)
+    order = BatchOrder(len(ds), batch_size, shuffle, block, buffer, seed, rank, world_size, drop_last)
+    return HDF5Loader(DataLoader(ds, batch_size=None, sampler=order, num_workers=num_workers, **kwargs), order)
 
 # %% ../nbs/10_reader.ipynb #9dd055f1
 def show_batch(path, # HDF5 file with `images`, `labels` and `label_names`
