@@ -31,6 +31,8 @@ class Config:
     check_space: bool = True  # check the disk has room for the outputs before writing
     dry_run: bool = False  # list and split the images, print each file's predicted size, and write nothing
     wait: bool = False  # wait for another build writing to the same output folder to finish, instead of stopping
+    dask: str|None = None  # build on Dask: local (a cluster of this machine's cores), a scheduler's address or its file
+    shard_size: int = 0  # with dask: images per shard file; 0 means about 1 GB of pixels per shard
     train_hdf5: Path|None = None  # default: OUT/train.hdf5
     val_hdf5: Path|None = None  # default: OUT/val.hdf5
     test_hdf5: Path|None = None  # default: OUT/test.hdf5
@@ -105,6 +107,7 @@ _CHECKS = dict(images=lambda v: as_path(v, 'images folder'), out=lambda v: as_pa
                labels=lambda v: one_of(v, 'labels', ('auto', 'name', 'folder')),
                compression=lambda v: one_of(v, 'compression', (None, 'gzip', 'lzf')),
                workers=lambda v: whole_number(v, 'workers', 0), max_pixels=lambda v: whole_number(v, 'max pixels', 1),
+               shard_size=lambda v: whole_number(v, 'shard size', 0),
                **{k: (lambda k: lambda v: as_path(v, k))(k) for k in _OUTPUTS})
 
 # %% ../nbs/02_config.ipynb #251c9e5f
@@ -170,6 +173,8 @@ def _parse_type(f):
     if f.name in ('images','out') or f.name.endswith(('_hdf5','_json')): return Path
     return {'int': int}.get(str(f.type).split('|')[0], str)
 
+_METAVARS = dict(dask='ADDRESS', shard_size='N')  # where the field's name in capitals would not say what to give
+
 def add_config_args(p: argparse.ArgumentParser, skip=('images','out')):
     "Add one option per `Config` field to `p`, with the field's default and documentation."
     docs = _field_docs()
@@ -179,7 +184,7 @@ def add_config_args(p: argparse.ArgumentParser, skip=('images','out')):
         if isinstance(f.default, bool):
             if f.default: p.add_argument('--no-' + f.name.replace('_', '-'), dest=f.name, action='store_false', help=f"do not {docs[f.name]}")
             else: p.add_argument(opt, action='store_true', help=docs[f.name])
-        else: p.add_argument(opt, type=_parse_type(f), default=f.default, metavar=f.name.upper(),
+        else: p.add_argument(opt, type=_parse_type(f), default=f.default, metavar=_METAVARS.get(f.name, f.name.upper()),
                              help=docs[f.name] + ("" if f.default is None else f" (default: {f.default})"))
     return p
 

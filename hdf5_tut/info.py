@@ -12,6 +12,7 @@ from .data import label_of
 from .preprocess import AspectAwarePreprocessor, ImageError, load_rgb
 from .size import human
 from .writer import label_names, rows_per_block
+from .cluster import check_shards
 
 # %% auto #0
 __all__ = ['open_hdf5', 'info', 'sample_rows', 'verify', 'format_info', 'format_verify', 'build_parser', 'main', 'hdf5_info']
@@ -45,6 +46,7 @@ def _dtype(ds: h5py.Dataset) -> str:
     return f"{s.encoding} string" + (f" of {s.length} bytes" if s.length else "")
 
 def _layout(ds: h5py.Dataset) -> str:
+    if ds.is_virtual: return f"virtual, over {len({m.file_name for m in ds.virtual_sources()})} files"
     if ds.chunks: return 'chunks ' + 'x'.join(map(str, ds.chunks))
     return 'compact' if ds.id.get_create_plist().get_layout() == h5py.h5d.COMPACT else 'contiguous'
 
@@ -197,6 +199,7 @@ def verify(path, # an HDF5 file written by `build` (or by `HDF5DatasetWriter` wi
     with open_hdf5(path) as f:
         run('complete', _check_complete, f)
         if not run('shapes', _check_shapes, f): return res
+        if f['images'].is_virtual: run('shards', check_shards, f)  # HDF5 would read a missing shard as zeros
         run('labels', _check_labels, f)
         try: zero,sums = _scan(f['images'])
         except Exception as e: zero,sums = e,e
