@@ -12,7 +12,6 @@ from .data import label_of
 from .preprocess import AspectAwarePreprocessor, ImageError, load_rgb
 from .size import human
 from .writer import label_names, rows_per_block
-from .cluster import check_shards
 
 # %% auto #0
 __all__ = ['open_hdf5', 'info', 'sample_rows', 'verify', 'format_info', 'format_verify', 'build_parser', 'main', 'hdf5_info']
@@ -199,7 +198,9 @@ def verify(path, # an HDF5 file written by `build` (or by `HDF5DatasetWriter` wi
     with open_hdf5(path) as f:
         run('complete', _check_complete, f)
         if not run('shapes', _check_shapes, f): return res
-        if f['images'].is_virtual: run('shards', check_shards, f)  # HDF5 would read a missing shard as zeros
+        if f['images'].is_virtual:  # stitched shards (16_cluster): HDF5 would read a missing one as zeros
+            from hdf5_tut.cluster import check_shards  # only here: the cluster build's module is not needed otherwise
+            run('shards', check_shards, f)
         run('labels', _check_labels, f)
         try: zero,sums = _scan(f['images'])
         except Exception as e: zero,sums = e,e
