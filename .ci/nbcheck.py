@@ -5,6 +5,7 @@
 - no code cell is longer than 40 lines;
 - the lesson comes first: in the writer, build and reader notebooks the chapter's class or function is used
   within the first 60 lines of code (blank lines, `#|` directives and cells that only import do not count);
+- a cell that imports does nothing else (nbdev's docs processing runs every such cell, without the rest);
 - nothing outside the repository is referred to;
 - no two modules export the same name (each command's `main` and `build_parser` excepted)."""
 import ast, json, re, sys
@@ -15,7 +16,7 @@ root = Path(__file__).resolve().parent.parent
 MAX_CELL, LESSON_WITHIN = 40, 60
 LESSONS = {'05_writer': 'HDF5DatasetWriter(', '08_build': 'build(', '10_reader': 'HDF5DatasetGenerator('}
 DRAWS = re.compile(r'\bplt\.(?!imread|imsave)|show_batch\(|\bplot\w*\(|\.imshow\(')
-OUTSIDE = re.compile(r'PERF_NOTES|\.\./shared|\bthe issue\b|\bissue \d', re.I)
+OUTSIDE = re.compile(r'PERF_NOTES|\.\./shared|\bthe issue\b|\bissue \d|\b[\w.-]+/[\w.-]+#\d+|\bthis VM\b', re.I)
 SKIP = re.compile(r'^#\|\s*eval:\s*false', re.M)
 SHARED_NAMES = {'main', 'build_parser'}
 
@@ -26,6 +27,14 @@ def only_imports(src: str) -> bool:
     except SyntaxError: return False
     return bool(tree.body) and all(isinstance(s, (ast.Import, ast.ImportFrom)) for s in tree.body)
 
+def mixes_imports(src: str) -> bool:
+    "Whether nbdev's docs processing would run this cell for its imports while it also runs other code."
+    if re.search(r'^#\|\s*(export|exports|exporti|exec_doc)\b', src, re.M) or SKIP.search(src): return False
+    try: nodes = list(ast.walk(ast.parse(src)))
+    except SyntaxError: return False
+    has = lambda *types: any(isinstance(n, types) for n in nodes)
+    return has(ast.Import, ast.ImportFrom) and has(ast.Expr, ast.Assign)
+
 def check(path: Path) -> list[str]:
     cells,out = json.loads(path.read_text(encoding='utf-8'))['cells'],[]
     code = [c for c in cells if c['cell_type'] == 'code']
@@ -35,6 +44,7 @@ def check(path: Path) -> list[str]:
         if OUTSIDE.search(src): out.append(f"cell {i} refers to something outside the repository: {OUTSIDE.search(src)[0]!r}")
         if c['cell_type'] != 'code': continue
         lines = code_lines(src)
+        if mixes_imports(src): out.append(f"cell {i} mixes imports with other code: put the imports in a cell of their own")
         if len(lines) > MAX_CELL: out.append(f"cell {i} has {len(lines)} lines of code (at most {MAX_CELL})")
         draws = DRAWS.search(src) and not SKIP.search(src) and '#| export' not in src
         if draws and not any('image/png' in o.get('data', {}) or 'image/svg+xml' in o.get('data', {}) for o in c.get('outputs', [])):

@@ -360,10 +360,14 @@ def __exit__(self: BuildLock, *exc):
 def build(cfg: Config|None = None, # the settings; or pass them as keyword arguments
           progress: bool = True, # show a tqdm bar per split
           log = print, # where the lines of the summary go
+          client = None, # a `dask.distributed.Client`: build on its cluster, as `cfg.dask` does (see 16_cluster)
           **kwargs) -> dict:
     "Build train/val/test HDF5 files, mean.json and report.json from `cfg.images` into `cfg.out`."
     cfg,t0 = cfg or Config(**kwargs),time.perf_counter()
     if cfg.images is None: raise BuildError("no images folder given")
+    if (cfg.dask or client is not None) and not cfg.dry_run:
+        from hdf5_tut.cluster import cluster_build  # Dask is needed only here
+        return cluster_build(cfg, client, progress=progress, log=log)
     with contextlib.nullcontext() if cfg.dry_run else BuildLock(cfg.out, cfg.wait, log):
         with Decoder(cfg.images, cfg.size, cfg.max_pixels, cfg.workers) as dec:
             p = plan_build(cfg, dec, log)

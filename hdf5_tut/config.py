@@ -9,7 +9,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['Config', 'BuildError', 'whole_number', 'split_size', 'one_of', 'as_path', 'cpu_count', 'load_config_module',
+__all__ = ['Config', 'BuildError', 'whole_number', 'split_size', 'one_of', 'as_path', 'yes_no', 'cpu_count', 'load_config_module',
            'add_config_args', 'OneLineParser']
 
 # %% ../nbs/02_config.ipynb #1af0db96
@@ -31,6 +31,8 @@ class Config:
     check_space: bool = True  # check the disk has room for the outputs before writing
     dry_run: bool = False  # list and split the images, print each file's predicted size, and write nothing
     wait: bool = False  # wait for another build writing to the same output folder to finish, instead of stopping
+    dask: str|None = None  # build on Dask: local (a cluster of this machine's cores), a scheduler's address or its file
+    shard_size: int = 0  # with dask: images per shard file; 0 means about 1 GB of pixels per shard
     train_hdf5: Path|None = None  # default: OUT/train.hdf5
     val_hdf5: Path|None = None  # default: OUT/val.hdf5
     test_hdf5: Path|None = None  # default: OUT/test.hdf5
@@ -41,6 +43,7 @@ class Config:
         for name,check in _CHECKS.items(): setattr(self, name, check(getattr(self, name)))
         for name,default in _OUTPUTS.items():
             if getattr(self, name) is None: setattr(self, name, self.out/default)
+        _check_output_paths(self)
         n = cpu_count()
         if self.workers > n: print(f"warning: {self.workers} workers asked for, {n} cores to run them: using {n}", file=sys.stderr)
         self.workers = min(self.workers, n) or n
@@ -74,6 +77,7 @@ def whole_number(v, name: str, lo: int = 0, hi: int|None = None) -> int:
 # %% ../nbs/02_config.ipynb #cc2d708e
 def split_size(v) -> int|float:
     "Parse a val/test size: a whole number of images per class, or a fraction of all images in [0, 1)."
+    if isinstance(v, bool): raise BuildError(f"split size {v!r} is not a number")
     try: x = float(v)
     except (TypeError, ValueError): raise BuildError(f"split size {v!r} is not a number") from None
     if not math.isfinite(x): raise BuildError(f"split size {v!r} is not a finite number")
@@ -94,6 +98,11 @@ def as_path(v, name: str) -> Path|None:
     if (isinstance(v, str) and v) or isinstance(v, os.PathLike): return Path(v)
     raise BuildError(f"{name} must be a path, got {v!r}")
 
+def yes_no(v, name: str) -> bool:
+    "`v` if it is a bool, else `BuildError`: `overwrite='no'` would otherwise count as true."
+    if not isinstance(v, bool): raise BuildError(f"{name} must be True or False, got {v!r}")
+    return v
+
 # %% ../nbs/02_config.ipynb #896ebf13
 _OUTPUTS = dict(train_hdf5='train.hdf5', val_hdf5='val.hdf5', test_hdf5='test.hdf5',
                 mean_json='mean.json', report_json='report.json')
@@ -105,7 +114,18 @@ _CHECKS = dict(images=lambda v: as_path(v, 'images folder'), out=lambda v: as_pa
                labels=lambda v: one_of(v, 'labels', ('auto', 'name', 'folder')),
                compression=lambda v: one_of(v, 'compression', (None, 'gzip', 'lzf')),
                workers=lambda v: whole_number(v, 'workers', 0), max_pixels=lambda v: whole_number(v, 'max pixels', 1),
-               **{k: (lambda k: lambda v: as_path(v, k))(k) for k in _OUTPUTS})
+               shard_size=lambda v: whole_number(v, 'shard size', 0),
+               **{k: (lambda k: lambda v: as_path(v, k))(k) for k in _OUTPUTS},
+               **{k: (lambda k: lambda v: yes_no(v, k))(k) for k in ('overwrite', 'check_space', 'dry_run', 'wait')})
+
+def _check_output_paths(c):
+    "Refuse two outputs at one path, and outputs inside the images folder (the next build would list them as inputs)."
+    seen,images = {},c.images.resolve() if c.images else None
+    for name in _OUTPUTS:
+        p = getattr(c, name).resolve()
+        if p in seen: raise BuildError(f"{seen[p]} and {name} are the same file, {getattr(c, name)}")
+        if images and p.is_relative_to(images): raise BuildError(f"{name} {getattr(c, name)} is inside the images folder {c.images}")
+        seen[p] = name
 
 # %% ../nbs/02_config.ipynb #251c9e5f
 def cpu_count() -> int:
@@ -170,6 +190,8 @@ def _parse_type(f):
     if f.name in ('images','out') or f.name.endswith(('_hdf5','_json')): return Path
     return {'int': int}.get(str(f.type).split('|')[0], str)
 
+_METAVARS = dict(dask='ADDRESS', shard_size='N')  # where the field's name in capitals would not say what to give
+
 def add_config_args(p: argparse.ArgumentParser, skip=('images','out')):
     "Add one option per `Config` field to `p`, with the field's default and documentation."
     docs = _field_docs()
@@ -179,7 +201,7 @@ def add_config_args(p: argparse.ArgumentParser, skip=('images','out')):
         if isinstance(f.default, bool):
             if f.default: p.add_argument('--no-' + f.name.replace('_', '-'), dest=f.name, action='store_false', help=f"do not {docs[f.name]}")
             else: p.add_argument(opt, action='store_true', help=docs[f.name])
-        else: p.add_argument(opt, type=_parse_type(f), default=f.default, metavar=f.name.upper(),
+        else: p.add_argument(opt, type=_parse_type(f), default=f.default, metavar=_METAVARS.get(f.name, f.name.upper()),
                              help=docs[f.name] + ("" if f.default is None else f" (default: {f.default})"))
     return p
 

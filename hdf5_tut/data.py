@@ -162,6 +162,9 @@ def split_dataset(paths: list[str], y: np.ndarray, val: int|float = 1250, test: 
     ids,n = np.unique(y, return_counts=True)
     counts = dict(zip(ids.tolist(), n.tolist()))
     _check_fits(val, test, counts, classes)
-    rest,te = _take(list(paths), np.asarray(y), test, split_total(test, counts, 'test'), seed)
-    tr,va = _take(*rest, val, split_total(val, counts, 'val'), seed)
+    n_test,n_val = split_total(test, counts, 'test'),split_total(val, counts, 'val')
+    left = sum(counts.values()) - n_test - n_val  # fractions round up, so both may fit and leave train too few
+    if left < len(counts): raise BuildError(f"val and test take {n_val + n_test} of the {sum(counts.values())} images, leaving {left} for training; ask for fewer")
+    rest,te = _take(list(paths), np.asarray(y), test, n_test, seed)
+    tr,va = _take(*rest, val, n_val, seed)
     return {'train': tr, 'val': va, 'test': te}

@@ -59,6 +59,10 @@ class FileRows:
 def open_rows(ds: h5py.Dataset, # the pixel dataset, of shape (rows, ...)
               direct: bool = True): # read a contiguous, uncompressed dataset from the file's bytes
     "The rows of `ds`: a `FileRows` when they are stored contiguous and uncompressed, else `ds` itself."
+    if direct and ds.is_virtual:  # a build's shards stitched together (16_cluster): each read from its own bytes
+        from hdf5_tut.cluster import virtual_rows
+        rows = virtual_rows(ds)
+        return ds if rows is None else rows
     if not (direct and hasattr(os, 'preadv') and ds.chunks is None and ds.dtype.isnative and len(ds)
             and not getattr(ds, 'external', None)): return ds
     offset = ds.id.get_offset()
@@ -242,7 +246,7 @@ def _open(self: HDF5DatasetGenerator):
 @patch
 def close(self: HDF5DatasetGenerator):
     "Close the file; `generator()` opens it again."
-    if isinstance(self.rows, FileRows): self.rows.close()
+    if self.rows is not None and not isinstance(self.rows, h5py.Dataset): self.rows.close()  # a FileRows or ShardRows
     if self.db is not None: self.db.close()
     self.db = self.rows = None
 
