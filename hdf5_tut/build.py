@@ -335,24 +335,27 @@ def _take(self: BuildLock) -> bool:
 @patch
 def __enter__(self: BuildLock):
     self.made = not self.out.exists()
-    try: self.out.mkdir(parents=True, exist_ok=True)
-    except OSError as e: raise BuildError(f"cannot write to output folder {self.out}: {e.strerror}") from None
-    told = False
-    while not self._take():
-        if not self.wait:
-            raise BuildError(f"another build is writing to {self.out} ({self.holder()}); let it finish, or pass --wait")
-        if not told: self.log(f"waiting for the build writing to {self.out} ({self.holder()})"); told = True
-        time.sleep(0.2)
-    os.ftruncate(self.fd, 0)
-    os.write(self.fd, f"pid {os.getpid()} on {socket.gethostname()}, since {time.strftime('%Y-%m-%d %H:%M:%S %Z')}\n".encode())
+    try:
+        self.out.mkdir(parents=True, exist_ok=True)
+        told = False
+        while not self._take():
+            if not self.wait:
+                raise BuildError(f"another build is writing to {self.out} ({self.holder()}); let it finish, or pass --wait")
+            if not told: self.log(f"waiting for the build writing to {self.out} ({self.holder()})"); told = True
+            time.sleep(0.2)
+        os.ftruncate(self.fd, 0)
+        os.write(self.fd, f"pid {os.getpid()} on {socket.gethostname()}, since {time.strftime('%Y-%m-%d %H:%M:%S %Z')}\n".encode())
+    except OSError as e:  # a read-only or full disk: leave nothing behind, say it in one line
+        self.__exit__()
+        raise BuildError(f"cannot write to output folder {self.out}: {e.strerror or e}") from None
     return self
 
 @patch
 def __exit__(self: BuildLock, *exc):
-    if self.fd is None: return
-    for p in ((self.excl_path, self.path) if self.excl else (self.path,)): p.unlink(missing_ok=True)
-    os.close(self.fd)  # which releases the flock
-    self.fd = None
+    if self.fd is not None:
+        for p in ((self.excl_path, self.path) if self.excl else (self.path,)): p.unlink(missing_ok=True)
+        os.close(self.fd)  # which releases the flock
+        self.fd = None
     if self.made:
         with contextlib.suppress(OSError): self.out.rmdir()  # a folder we made for nothing, e.g. a build that failed early
 
