@@ -128,6 +128,7 @@ class Decoder:
         try:
             self.pool = _context().Pool(self.workers, self.mod._init_worker, args)
             _wait_started(self.pool)
+            self.procs = list(self.pool._pool)  # the workers: if one dies, the pool replaces it, but not its task
         except BaseException as e: self.start_error = e
         finally:
             if mask is not None: signal.pthread_sigmask(signal.SIG_SETMASK, mask)
@@ -186,12 +187,11 @@ def _results(self: Decoder, it):
     "The results of the pool's iterator `it`, checking for a stop or a dead worker between two, and at least every 0.2 s."
     # with a timeout: a stop deferred by the handler, and a worker that died mid-task (whose result never comes),
     # must end the wait; workers ignore a group SIGTERM, so only SIGKILL or the out-of-memory killer kills one
-    procs = list(self.pool._pool)  # the workers now: a replacement for a dead one does not bring its task back
     while True:
         try: res = it.next(0.2)
-        except mp.TimeoutError: self._check(); _check_alive(procs); continue
+        except mp.TimeoutError: self._check(); _check_alive(self.procs); continue
         except StopIteration: return
-        self._check(); _check_alive(procs)
+        self._check(); _check_alive(self.procs)
         yield res
 
 @patch
