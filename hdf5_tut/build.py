@@ -171,10 +171,13 @@ def _fill_split(blocks, cfg: Config, name: str, paths: list[str], labels: np.nda
         with tqdm(total=len(paths), desc=f'{name:>5}', unit='img', disable=not progress) as bar:
             for px,ok,bad,sums in itertools.islice(blocks, -(-len(paths) // BLOCK)):
                 w.add(px, labels[ok], [paths[i] for i in ok])
-                if means: means.add(sums.sum(0), len(ok) * cfg.size * cfg.size)
+                if means is not None: means.add(sums.sum(0), len(ok) * cfg.size * cfg.size)
                 skipped += [dict(path=paths[i], reason=r, stage='decode', split=name) for i,r in bad.items()]
                 bar.update(len(ok) + len(bad))
-        if means: w.attrs['mean'] = [means.means[c] for c in 'RGB']
+        if means is not None and len(skipped) == len(paths):  # headers that pass the probe, pixels that do not
+            raise BuildError(f"none of the {len(paths)} training images could be decoded "
+                             f"(first: {skipped[0]['path']}: {skipped[0]['reason']})")
+        if means is not None: w.attrs['mean'] = [means.means[c] for c in 'RGB']
         w.attrs['skipped'] = json.dumps(skipped)
         if skipped: _room_to_shrink(w)
     return skipped
