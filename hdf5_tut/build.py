@@ -240,9 +240,10 @@ def _split_reports(p: Plan, cfg: Config, written: dict) -> dict:
     for name,(paths,_) in p.splits.items():
         if not paths: out[name] = dict(path=None, images=0, skipped=[]); continue
         s = out[name] = _summary(cfg.split_paths[name], p.classes)
-        secs = written[name]['seconds'] if name in written else 0.0
+        secs = written[name]['seconds'] if name in written else None  # a kept file took no time in this run
         s.update(predicted_bytes=p.pred[name]['bytes'], predicted_exact=p.pred[name]['exact'],
-                 reused=name not in written, seconds=round(secs, 3), images_per_s=round(s['images'] / max(secs, 1e-9), 1))
+                 reused=name not in written, seconds=None if secs is None else round(secs, 3),
+                 images_per_s=None if secs is None else round(s['images'] / max(secs, 1e-9), 1))
     return out
 
 # %% ../nbs/08_build.ipynb #a4d5b880
@@ -254,11 +255,12 @@ def write_report(p: Plan, cfg: Config, written: dict, seconds: float, workers: i
     for s in splits.values(): s.pop('mean', None)
     _save_json(mean, cfg.mean_json)
     stored = sum(s['images'] for s in splits.values())
+    new = sum(s['images'] for s in splits.values() if s['path'] and not s['reused'])  # written in this run
     report = dict(version=hdf5_tut.__version__, images_dir=str(cfg.images), out=str(cfg.out), labels_from=p.layout,
                   classes=p.classes, fingerprint=p.fp, options=dict(size=cfg.size, dtype=cfg.dtype, val=cfg.val, test=cfg.test,
                   seed=cfg.seed, compression=cfg.compression, workers=workers, max_pixels=cfg.max_pixels),
                   files=dict(found=p.found, stored=stored, skipped=len(skipped), ignored=len(p.ignored)),
-                  splits=splits, mean=mean, seconds=round(seconds, 3), images_per_s=round(stored / max(seconds, 1e-9), 1),
+                  splits=splits, mean=mean, written=new, seconds=round(seconds, 3), images_per_s=round(new / max(seconds, 1e-9), 1),
                   skipped=skipped, ignored=[dict(path=q, reason=r) for q,r in p.ignored.items()])
     _save_json(report, cfg.report_json)
     _log_summary(report, cfg, log)
@@ -274,7 +276,9 @@ def _log_summary(r: dict, cfg: Config, log):
     if r['skipped'] or r['ignored']:
         log(f"skipped {len(r['skipped'])} unreadable and left out {len(r['ignored'])} other paths (hidden, duplicates, not images...): see {cfg.report_json}")
     log("mean " + ' '.join(f'{k}={v:.2f}' for k,v in r['mean'].items()) + f" -> {cfg.mean_json}")
-    log(f"{r['files']['stored']} images in {r['seconds']:.1f} s ({r['images_per_s']:,.0f} images/s)")
+    kept = r['files']['stored'] - r['written']
+    log(f"{r['written']} images written" + (f", {kept} kept" if kept else "")
+        + f" in {r['seconds']:.1f} s ({r['images_per_s']:,.0f} images/s written)")
 
 # %% ../nbs/08_build.ipynb #3d7b5116
 LOCK = '.hdf5_build.lock'
