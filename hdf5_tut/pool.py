@@ -160,7 +160,13 @@ def __exit__(self: Decoder, *exc):
     for s,h in self.old_handlers.items(): signal.signal(s, h)
     if self.free: self.free.put(None)  # unblock the feeder thread so the pool can stop
     self.ready.wait()  # a pool still starting must be there to be stopped
-    if self.pool: self.pool.terminate(); self.pool.join()
+    if self.pool and any(p.exitcode is not None for p in getattr(self, 'procs', ())):
+        # a worker killed mid-task may have died holding a queue's lock, on which `terminate` would wait forever:
+        # stop the pool's upkeep, kill the workers, and leave its threads (daemons) to end with the process
+        self.pool._terminate.cancel()
+        self.pool._worker_handler._state = mp.pool.TERMINATE
+        for p in self.pool._pool: p.kill()
+    elif self.pool: self.pool.terminate(); self.pool.join()
     _state.clear()
     del self.slots
     try: self.shm.close()
