@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_mean.ipynb #9e3afa8f
 from __future__ import annotations
-import json
+import json, os
 from pathlib import Path
 import cv2, numpy as np
 
@@ -37,5 +37,8 @@ class ChannelMeans:
         return dict(zip('RGB', (self.sums / self.pixels).tolist()))
 
     def save(self, path):
-        "Write the means as JSON to `path`."
-        Path(path).write_text(json.dumps(self.means))
+        "Write the means as JSON to `path`, atomically: a reader sees the old file or the new one, never half of one."
+        path = Path(path)
+        tmp = path.with_name(f'.{path.name}.partial')
+        tmp.write_text(json.dumps(self.means))
+        os.replace(tmp, path)
