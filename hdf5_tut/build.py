@@ -171,10 +171,13 @@ def _fill_split(blocks, cfg: Config, name: str, paths: list[str], labels: np.nda
         with tqdm(total=len(paths), desc=f'{name:>5}', unit='img', disable=not progress) as bar:
             for px,ok,bad,sums in itertools.islice(blocks, -(-len(paths) // BLOCK)):
                 w.add(px, labels[ok], [paths[i] for i in ok])
-                if means: means.add(sums.sum(0), len(ok) * cfg.size * cfg.size)
+                if means is not None: means.add(sums.sum(0), len(ok) * cfg.size * cfg.size)
                 skipped += [dict(path=paths[i], reason=r, stage='decode', split=name) for i,r in bad.items()]
                 bar.update(len(ok) + len(bad))
-        if means: w.attrs['mean'] = [means.means[c] for c in 'RGB']
+        if means is not None and len(skipped) == len(paths):  # headers that pass the probe, pixels that do not
+            raise BuildError(f"none of the {len(paths)} training images could be decoded "
+                             f"(first: {skipped[0]['path']}: {skipped[0]['reason']})")
+        if means is not None: w.attrs['mean'] = [means.means[c] for c in 'RGB']
         w.attrs['skipped'] = json.dumps(skipped)
         if skipped: _room_to_shrink(w)
     return skipped
@@ -237,9 +240,10 @@ def _split_reports(p: Plan, cfg: Config, written: dict) -> dict:
     for name,(paths,_) in p.splits.items():
         if not paths: out[name] = dict(path=None, images=0, skipped=[]); continue
         s = out[name] = _summary(cfg.split_paths[name], p.classes)
-        secs = written[name]['seconds'] if name in written else 0.0
+        secs = written[name]['seconds'] if name in written else None  # a kept file took no time in this run
         s.update(predicted_bytes=p.pred[name]['bytes'], predicted_exact=p.pred[name]['exact'],
-                 reused=name not in written, seconds=round(secs, 3), images_per_s=round(s['images'] / max(secs, 1e-9), 1))
+                 reused=name not in written, seconds=None if secs is None else round(secs, 3),
+                 images_per_s=None if secs is None else round(s['images'] / max(secs, 1e-9), 1))
     return out
 
 # %% ../nbs/08_build.ipynb #a4d5b880
@@ -251,11 +255,12 @@ def write_report(p: Plan, cfg: Config, written: dict, seconds: float, workers: i
     for s in splits.values(): s.pop('mean', None)
     _save_json(mean, cfg.mean_json)
     stored = sum(s['images'] for s in splits.values())
+    new = sum(s['images'] for s in splits.values() if s['path'] and not s['reused'])  # written in this run
     report = dict(version=hdf5_tut.__version__, images_dir=str(cfg.images), out=str(cfg.out), labels_from=p.layout,
                   classes=p.classes, fingerprint=p.fp, options=dict(size=cfg.size, dtype=cfg.dtype, val=cfg.val, test=cfg.test,
                   seed=cfg.seed, compression=cfg.compression, workers=workers, max_pixels=cfg.max_pixels, decode=cfg.decode),
                   files=dict(found=p.found, stored=stored, skipped=len(skipped), ignored=len(p.ignored)),
-                  splits=splits, mean=mean, seconds=round(seconds, 3), images_per_s=round(stored / max(seconds, 1e-9), 1),
+                  splits=splits, mean=mean, written=new, seconds=round(seconds, 3), images_per_s=round(new / max(seconds, 1e-9), 1),
                   skipped=skipped, ignored=[dict(path=q, reason=r) for q,r in p.ignored.items()])
     _save_json(report, cfg.report_json)
     _log_summary(report, cfg, log)
@@ -271,7 +276,9 @@ def _log_summary(r: dict, cfg: Config, log):
     if r['skipped'] or r['ignored']:
         log(f"skipped {len(r['skipped'])} unreadable and left out {len(r['ignored'])} other paths (hidden, duplicates, not images...): see {cfg.report_json}")
     log("mean " + ' '.join(f'{k}={v:.2f}' for k,v in r['mean'].items()) + f" -> {cfg.mean_json}")
-    log(f"{r['files']['stored']} images in {r['seconds']:.1f} s ({r['images_per_s']:,.0f} images/s)")
+    kept = r['files']['stored'] - r['written']
+    log(f"{r['written']} images written" + (f", {kept} kept" if kept else "")
+        + f" in {r['seconds']:.1f} s ({r['images_per_s']:,.0f} images/s written)")
 
 # %% ../nbs/08_build.ipynb #3d7b5116
 LOCK = '.hdf5_build.lock'
@@ -335,24 +342,27 @@ def _take(self: BuildLock) -> bool:
 @patch
 def __enter__(self: BuildLock):
     self.made = not self.out.exists()
-    try: self.out.mkdir(parents=True, exist_ok=True)
-    except OSError as e: raise BuildError(f"cannot write to output folder {self.out}: {e.strerror}") from None
-    told = False
-    while not self._take():
-        if not self.wait:
-            raise BuildError(f"another build is writing to {self.out} ({self.holder()}); let it finish, or pass --wait")
-        if not told: self.log(f"waiting for the build writing to {self.out} ({self.holder()})"); told = True
-        time.sleep(0.2)
-    os.ftruncate(self.fd, 0)
-    os.write(self.fd, f"pid {os.getpid()} on {socket.gethostname()}, since {time.strftime('%Y-%m-%d %H:%M:%S %Z')}\n".encode())
+    try:
+        self.out.mkdir(parents=True, exist_ok=True)
+        told = False
+        while not self._take():
+            if not self.wait:
+                raise BuildError(f"another build is writing to {self.out} ({self.holder()}); let it finish, or pass --wait")
+            if not told: self.log(f"waiting for the build writing to {self.out} ({self.holder()})"); told = True
+            time.sleep(0.2)
+        os.ftruncate(self.fd, 0)
+        os.write(self.fd, f"pid {os.getpid()} on {socket.gethostname()}, since {time.strftime('%Y-%m-%d %H:%M:%S %Z')}\n".encode())
+    except OSError as e:  # a read-only or full disk: leave nothing behind, say it in one line
+        self.__exit__()
+        raise BuildError(f"cannot write to output folder {self.out}: {e.strerror or e}") from None
     return self
 
 @patch
 def __exit__(self: BuildLock, *exc):
-    if self.fd is None: return
-    for p in ((self.excl_path, self.path) if self.excl else (self.path,)): p.unlink(missing_ok=True)
-    os.close(self.fd)  # which releases the flock
-    self.fd = None
+    if self.fd is not None:
+        for p in ((self.excl_path, self.path) if self.excl else (self.path,)): p.unlink(missing_ok=True)
+        os.close(self.fd)  # which releases the flock
+        self.fd = None
     if self.made:
         with contextlib.suppress(OSError): self.out.rmdir()  # a folder we made for nothing, e.g. a build that failed early
 

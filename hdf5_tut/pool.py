@@ -129,6 +129,7 @@ class Decoder:
         try:
             self.pool = _context().Pool(self.workers, self.mod._init_worker, args)
             _wait_started(self.pool)
+            self.procs = list(self.pool._pool)  # the workers: if one dies, the pool replaces it, but not its task
         except BaseException as e: self.start_error = e
         finally:
             if mask is not None: signal.pthread_sigmask(signal.SIG_SETMASK, mask)
@@ -175,15 +176,23 @@ def _pool(self: Decoder) -> mp.pool.Pool:
     return self.pool
 
 # %% ../nbs/07_pool.ipynb #7ded0e9d
+def _check_alive(procs: list):
+    "`BuildError` if a worker process of `procs` has died: the pool replaces it, but the task it held is lost."
+    for p in procs:
+        if p.exitcode is not None:
+            how = f"killed by signal {-p.exitcode}" if p.exitcode < 0 else f"exit code {p.exitcode}"
+            raise BuildError(f"a decoding worker died ({how}; out of memory?); the build cannot finish without its images")
+
 @patch
 def _results(self: Decoder, it):
-    "The results of the pool's iterator `it`, checking for a stop between two, and at least every 0.2 s."
-    # with a timeout: a `SIGTERM` sent to the whole group kills workers mid-task, whose results never come
+    "The results of the pool's iterator `it`, checking for a stop or a dead worker between two, and at least every 0.2 s."
+    # with a timeout: a stop deferred by the handler, and a worker that died mid-task (whose result never comes),
+    # must end the wait; workers ignore a group SIGTERM, so only SIGKILL or the out-of-memory killer kills one
     while True:
         try: res = it.next(0.2)
-        except mp.TimeoutError: self._check(); continue
+        except mp.TimeoutError: self._check(); _check_alive(self.procs); continue
         except StopIteration: return
-        self._check()
+        self._check(); _check_alive(self.procs)
         yield res
 
 @patch
