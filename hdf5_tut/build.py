@@ -28,7 +28,7 @@ FORMAT = 2  # bump when what the files hold changes, so older files are rebuilt 
 def _fp_options(cfg: Config) -> dict:
     "The options that shape the output, with the file format."
     return dict(format=FORMAT, size=cfg.size, dtype=cfg.dtype, val=cfg.val, test=cfg.test, seed=cfg.seed,
-                labels=cfg.labels, max_pixels=cfg.max_pixels, compression=cfg.compression)
+                labels=cfg.labels, max_pixels=cfg.max_pixels, compression=cfg.compression, decode=cfg.decode)
 
 def fingerprint(cfg: Config, paths: list[str]) -> str:
     "SHA-256 of the options that shape the output and of the listing of `paths` under `cfg.images`."
@@ -104,7 +104,7 @@ def _probe_split(cfg: Config, dec: Decoder, images: list[str], log) -> tuple:
 # %% ../nbs/08_build.ipynb #21cbd11e
 def file_attrs(cfg: Config, layout: str, fp: str, inputs: int = 0) -> dict:
     "The attributes `build` gives every split file of a build from `inputs` image files (before 'split', 'skipped', 'mean' and 'complete')."
-    return dict(channel_order='RGB', image_size=(cfg.size, cfg.size), dtype=cfg.dtype, seed=cfg.seed, labels_from=layout,
+    return dict(channel_order='RGB', image_size=(cfg.size, cfg.size), dtype=cfg.dtype, seed=cfg.seed, labels_from=layout, decode=cfg.decode,
                 fingerprint=fp, version=hdf5_tut.__version__, images_dir=str(cfg.images.resolve()),
                 options=json.dumps(_fp_options(cfg)), inputs=inputs)
 
@@ -116,7 +116,7 @@ def split_file_attrs(attrs: dict, name: str) -> dict:
 SAMPLE = 64  # images compressed to estimate the size of a compressed file
 
 def _predict(cfg: Config, splits: dict, classes: list[str], attrs: dict) -> tuple[dict, int]:
-    px = sample_images(cfg.images, splits['train'][0], SAMPLE, cfg.size, cfg.seed, cfg.max_pixels) if cfg.compression else None
+    px = sample_images(cfg.images, splits['train'][0], SAMPLE, cfg.size, cfg.seed, cfg.max_pixels, cfg.decode) if cfg.compression else None
     return predict_splits(cfg, splits, classes, attrs, cfg.compression, px),0 if px is None else len(px)
 
 # %% ../nbs/08_build.ipynb #08caed7b
@@ -258,7 +258,7 @@ def write_report(p: Plan, cfg: Config, written: dict, seconds: float, workers: i
     new = sum(s['images'] for s in splits.values() if s['path'] and not s['reused'])  # written in this run
     report = dict(version=hdf5_tut.__version__, images_dir=str(cfg.images), out=str(cfg.out), labels_from=p.layout,
                   classes=p.classes, fingerprint=p.fp, options=dict(size=cfg.size, dtype=cfg.dtype, val=cfg.val, test=cfg.test,
-                  seed=cfg.seed, compression=cfg.compression, workers=workers, max_pixels=cfg.max_pixels),
+                  seed=cfg.seed, compression=cfg.compression, workers=workers, max_pixels=cfg.max_pixels, decode=cfg.decode),
                   files=dict(found=p.found, stored=stored, skipped=len(skipped), ignored=len(p.ignored)),
                   splits=splits, mean=mean, written=new, seconds=round(seconds, 3), images_per_s=round(new / max(seconds, 1e-9), 1),
                   skipped=skipped, ignored=[dict(path=q, reason=r) for q,r in p.ignored.items()])
@@ -379,7 +379,7 @@ def build(cfg: Config|None = None, # the settings; or pass them as keyword argum
         from hdf5_tut.cluster import cluster_build  # Dask is needed only here
         return cluster_build(cfg, client, progress=progress, log=log)
     with contextlib.nullcontext() if cfg.dry_run else BuildLock(cfg.out, cfg.wait, log):
-        with Decoder(cfg.images, cfg.size, cfg.max_pixels, cfg.workers) as dec:
+        with Decoder(cfg.images, cfg.size, cfg.max_pixels, cfg.workers, cfg.decode) as dec:
             p = plan_build(cfg, dec, log)
             if cfg.dry_run:
                 for line in prediction_lines(p.pred, cfg.compression, p.sampled): log(line)

@@ -27,6 +27,7 @@ class Config:
     compression: str|None = None  # lossless filter for the pixels, gzip or lzf: smaller files, slower writes and reads
     workers: int = 0  # processes that decode and resize; 0 means all cores, and more than the cores are lowered to them
     max_pixels: int = 89_478_485  # larger images are skipped as possible decompression bombs
+    decode: str = 'reduced'  # large JPEGs: reduced decodes them at a DCT scale (much faster), exact decodes every pixel
     overwrite: bool = False  # replace outputs built from other inputs or options
     check_space: bool = True  # check the disk has room for the outputs before writing
     dry_run: bool = False  # list and split the images, print each file's predicted size, and write nothing
@@ -113,6 +114,7 @@ _CHECKS = dict(images=lambda v: as_path(v, 'images folder'), out=lambda v: as_pa
                dtype=lambda v: one_of(v, 'dtype', ('uint8', 'float32', 'float64')),
                labels=lambda v: one_of(v, 'labels', ('auto', 'name', 'folder')),
                compression=lambda v: one_of(v, 'compression', (None, 'gzip', 'lzf')),
+               decode=lambda v: one_of(v, 'decode', ('reduced', 'exact')),
                workers=lambda v: whole_number(v, 'workers', 0), max_pixels=lambda v: whole_number(v, 'max pixels', 1),
                shard_size=lambda v: whole_number(v, 'shard size', 0),
                **{k: (lambda k: lambda v: as_path(v, k))(k) for k in _OUTPUTS},

@@ -98,9 +98,13 @@ def _source(f: h5py.File, i: int) -> Path|None:
     root = f.attrs.get('images_dir')
     return None if root is None or 'paths' not in f else Path(_plain(root))/f['paths'].asstr()[i]
 
-def _decode_as_stored(src: Path, shape) -> np.ndarray:
+def _decode_as_stored(src: Path, shape, decode: str) -> np.ndarray:
     # no pixel limit of our own: the build accepted this source already, and the file does not record its limit
-    return load_rgb(src, AspectAwarePreprocessor(shape[1], shape[0]), max_pixels=2**62)
+    return load_rgb(src, AspectAwarePreprocessor(shape[1], shape[0]), max_pixels=2**62, decode=decode)
+
+def _decode_of(f: h5py.File) -> str:
+    "How the build decoded large JPEGs: the file's `decode` attribute; files from before it decoded every pixel."
+    return _plain(f.attrs.get('decode', 'exact'))
 
 # %% ../nbs/11_info.ipynb #45fd016a
 def _check_complete(f):
@@ -131,7 +135,7 @@ def _rows(idx, most: int = 5) -> str:
 
 # %% ../nbs/11_info.ipynb #f9b65603
 def _check_rows(f, zero):
-    black = [i for i in zero[:20] if (s := _source(f, i)) and s.is_file() and not _decode_as_stored(s, f['images'].shape[1:]).any()]
+    black = [i for i in zero[:20] if (s := _source(f, i)) and s.is_file() and not _decode_as_stored(s, f['images'].shape[1:], _decode_of(f)).any()]
     if len(black) == len(zero):
         return True,f"none of the {len(f['images'])} rows is all zero" + (f" but {_count(len(black), 'black source image')}" if black else "")
     return False,f"{_count(len(zero), 'row')} all zero (never written?): rows {_rows(zero)}"
@@ -173,7 +177,7 @@ def _check_sources(f, sample: int, seed: int):
     for i in rows:
         src = _source(f, i)
         if not src.is_file(): missing.append(i); continue
-        try: want = _decode_as_stored(src, ds.shape[1:])
+        try: want = _decode_as_stored(src, ds.shape[1:], _decode_of(f))
         except ImageError as e: return False,f"row {i}: its source {src} {e}"
         diff = ds[i] != want
         if diff.any():

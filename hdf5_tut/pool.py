@@ -26,8 +26,8 @@ def _slots(buf, size: int) -> np.ndarray:
     per = BLOCK * size * size * 3
     return np.frombuffer(buf, np.uint8, count=len(buf) // per * per).reshape(-1, BLOCK, size, size, 3)
 
-def _setup(slots: np.ndarray, root: Path, size: int):
-    _state.update(slots=slots, root=Path(root), aap=AspectAwarePreprocessor(size, size))
+def _setup(slots: np.ndarray, root: Path, size: int, decode: str = 'reduced'):
+    _state.update(slots=slots, root=Path(root), aap=AspectAwarePreprocessor(size, size), decode=decode)
 
 # %% ../nbs/07_pool.ipynb #c28c4ade
 def _decode_block(task) -> tuple[int, list[int], dict[int, str], np.ndarray]:
@@ -36,7 +36,7 @@ def _decode_block(task) -> tuple[int, list[int], dict[int, str], np.ndarray]:
     out,ok,bad = _state['slots'][slot],[],{}
     for i,path in items:
         try:
-            load_rgb(_state['root']/path, _state['aap'], None, out=out[len(ok)])  # None: `probe` has checked the header
+            load_rgb(_state['root']/path, _state['aap'], None, out=out[len(ok)], decode=_state['decode'])  # None: `probe` has checked the header
             ok.append(i)
         except ImageError as e: bad[i] = str(e)
         except Exception as e: bad[i] = f"failed: {type(e).__name__}: {e}"
@@ -60,7 +60,7 @@ def _obey(parent: int):
     while signal.sigwaitinfo({signal.SIGTERM}).si_pid != parent: pass
     os._exit(1)
 
-def _init_worker(shm_name: str, root: Path, size: int, parent: int|None = None):
+def _init_worker(shm_name: str, root: Path, size: int, parent: int|None = None, decode: str = 'reduced'):
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle, once
     if parent and hasattr(signal, 'sigwaitinfo'):  # not on macOS or Windows
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
@@ -69,7 +69,7 @@ def _init_worker(shm_name: str, root: Path, size: int, parent: int|None = None):
     cv2.setNumThreads(1)  # parallel across processes, not inside OpenCV
     shm = SharedMemory(shm_name)
     _state['shm'] = shm  # keep the mapping alive as long as the worker
-    _setup(_slots(shm.buf, size), root, size)
+    _setup(_slots(shm.buf, size), root, size, decode)
 
 # %% ../nbs/07_pool.ipynb #c22f7e26
 def _context():
@@ -104,7 +104,8 @@ class Decoder:
     def __init__(self, root, # the images folder; paths given to `probe` and `map` are relative to it
                  size: int, # side of the square images made
                  max_pixels: int, # larger images are refused by `probe`
-                 workers: int = 1): # processes; 1 decodes in this one
+                 workers: int = 1, # processes; 1 decodes in this one
+                 decode: str = 'reduced'): # how `load_rgb` decodes a large JPEG: 'reduced' or 'exact'
         self.workers,self.free,self.pool,self.hit,self.old_handlers = workers,None,None,0,{}
         self.root,self.max_pixels,self.start_error = Path(root),max_pixels,None
         self.n_slots = 2 * workers + 2 if workers > 1 else 1
@@ -115,9 +116,9 @@ class Decoder:
         self.ready = threading.Event()
         if workers == 1:
             self.ready.set()
-            return _setup(self.slots, root, size)
+            return _setup(self.slots, root, size, decode)
         self.mod = importlib.import_module('hdf5_tut.pool')
-        threading.Thread(target=self._start, args=(self.shm.name, root, size, os.getpid()), daemon=True).start()
+        threading.Thread(target=self._start, args=(self.shm.name, root, size, os.getpid(), decode), daemon=True).start()
 
     def _start(self, *args):
         # SIGINT and SIGTERM are blocked in this thread, and so in the fork server started from it: a stop is the

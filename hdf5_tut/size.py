@@ -113,12 +113,13 @@ def prediction_lines(pred: dict, compression=None, sample: int = 64) -> list[str
 def sample_images(root, # the images folder
                   paths: list[str], # relative paths under `root` to sample from
                   k: int = 64, # images wanted
-                  size: int = 256, seed: int = 0, max_pixels: int = Config.max_pixels) -> np.ndarray:
+                  size: int = 256, seed: int = 0, max_pixels: int = Config.max_pixels,
+                  decode: str = Config.decode) -> np.ndarray: # how `load_rgb` decodes a large JPEG
     "Up to `k` of `paths` picked at random, decoded and preprocessed as `build` does: (k, size, size, 3) uint8 RGB."
     aap,rows = AspectAwarePreprocessor(size, size),[]
     for i in np.random.default_rng(seed).permutation(len(paths)):
         if len(rows) == k: break
-        try: rows.append(load_rgb(Path(root)/paths[i], aap, max_pixels))
+        try: rows.append(load_rgb(Path(root)/paths[i], aap, max_pixels, decode=decode))
         except (ImageError, OSError): pass
     if not rows: raise BuildError(f"none of the sampled images under {root} could be decoded")
     return np.stack(rows)
