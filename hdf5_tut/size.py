@@ -78,19 +78,17 @@ def free_bytes(path) -> int:
     "Free bytes, for this user, on the disk where `path` is or would be created."
     return shutil.disk_usage(_existing(path)).free
 
-def _by_disk(pred: dict) -> list[list[dict]]:
-    "The files of `pred` to write, grouped by the disk they go to."
+def _by_disk(pred: dict) -> list[tuple[Path, list[dict], int, int]]:
+    "(folder, files, bytes needed, bytes free) for each disk the files of `pred` go to."
     disks = {}
     for s in pred.values():
         if s['bytes']: disks.setdefault(os.stat(_existing(Path(s['path']).parent)).st_dev, []).append(s)
-    return list(disks.values())
+    return [(Path(f[0]['path']).parent, f, sum(s['bytes'] for s in f), free_bytes(Path(f[0]['path']).parent)) for f in disks.values()]
 
 def check_free_space(pred: dict, # {split: {path, bytes, ...}} of the files about to be written, as `predict_splits` gives
                      hint: str = "free some space, write elsewhere, or pass --no-check-space"):
     "Raise `BuildError` when a disk has less free space than the files to be written on it need."
-    for files in _by_disk(pred):
-        where,need = Path(files[0]['path']).parent,sum(s['bytes'] for s in files)
-        free = free_bytes(where)
+    for where,files,need,free in _by_disk(pred):
         if need > free:
             raise BuildError(f"not enough space on the disk of {where}: {', '.join(Path(s['path']).name for s in files)} "
                              f"need {human(need)} ({need:,} bytes) and {human(free)} is free; {hint}")
@@ -102,9 +100,7 @@ def prediction_lines(pred: dict, compression=None, sample: int = 64) -> list[str
            if compression else "exact")
     lines = [f"{k:>5}: {s['path']}  {s['images']:,} images  {s['bytes']:,} bytes ({human(s['bytes'])}), {how}"
              for k,s in pred.items() if s['images']]
-    for files in _by_disk(pred):
-        where,need = Path(files[0]['path']).parent,sum(s['bytes'] for s in files)
-        free = free_bytes(where)
+    for where,_,need,free in _by_disk(pred):
         lines.append(f"free space for {where}: {free:,} bytes ({human(free)}), {human(need)} needed"
                      + ("" if free >= need else ": NOT ENOUGH"))
     return lines
