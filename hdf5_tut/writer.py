@@ -65,7 +65,6 @@ def rows_per_block(ds: h5py.Dataset, block_bytes: int = 64 << 20) -> int:
     return max(1, block_bytes // max(1, ds.dtype.itemsize * int(np.prod(ds.shape[1:], dtype=np.int64))))
 
 # %% ../nbs/05_writer.ipynb #b7c8c72a
-_ALIGN_FROM = 64 << 10  # objects of this size or more start on a page: padding a smaller one costs more than it saves
 _NAMES_ROOM = 8 << 10  # free bytes left in front of the pixels for the class names (see *Shrinking to the rows written*)
 
 class HDF5DatasetWriter:
@@ -85,8 +84,8 @@ class HDF5DatasetWriter:
         if self.path.exists() and not overwrite:
             raise BuildError(f"{self.path} already exists and is not overwritten; delete it or pass overwrite=True")
         self.dims,self.bufSize,self.attrs = tuple(dims),bufSize,dict(attrs or {})
-        nbytes = np.dtype(dtype).itemsize * int(np.prod(self.dims, dtype=np.int64))
-        self.db = h5py.File(self.tmp, 'w', alignment_threshold=max(1, min(nbytes, _ALIGN_FROM)), alignment_interval=ALIGN)
+        row = np.dtype(dtype).itemsize * int(np.prod(self.dims[1:], dtype=np.int64))
+        self.db = h5py.File(self.tmp, 'w', alignment_threshold=max(1, row), alignment_interval=ALIGN)  # a row or more: on a page
         self._create(dataKey, dtype, compression, pathLen)
         self.buffer,self.buf_labels,self.buf_paths,self.n_buf,self.idx = None,np.zeros(bufSize, 'int64'),[],0,0
         self.meta,self.n_meta = [],0  # labels and paths of rows whose pixels are written, waiting for `_write_meta`
