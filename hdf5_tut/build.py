@@ -16,7 +16,7 @@ from .data import get_labels, list_files, split_dataset
 from .writer import HDF5DatasetWriter, partial_path
 from .mean import ChannelMeans
 from .pool import BLOCK, Decoder, Stopped
-from .size import check_free_space, free_bytes, human, predict_splits, prediction_lines, sample_images
+from .size import check_free_space, predict_splits, prediction_lines, sample_images
 
 # %% auto #0
 __all__ = ['FORMAT', 'SAMPLE', 'SYNC_BYTES', 'LOCK', 'fingerprint', 'output_state', 'file_attrs', 'split_file_attrs', 'Plan',
@@ -179,7 +179,6 @@ def _fill_split(blocks, cfg: Config, name: str, paths: list[str], labels: np.nda
                              f"(first: {skipped[0]['path']}: {skipped[0]['reason']})")
         if means is not None: w.attrs['mean'] = [means.means[c] for c in 'RGB']
         w.attrs['skipped'] = json.dumps(skipped)
-        if skipped: _room_to_shrink(w)
     return skipped
 
 # %% ../nbs/08_build.ipynb #b37d245b
@@ -190,18 +189,12 @@ def _no_space(e: BaseException|None) -> bool:
         e = e.__context__  # e.g. closing the file after a failed write fails too
     return False
 
-def _room_to_shrink(w: HDF5DatasetWriter):
-    "Raise ENOSPC now if the disk cannot hold the copy the writer makes to shrink its file."
-    w.flush()
-    need,free = os.stat(w.tmp).st_blocks * 512,free_bytes(w.tmp)  # the rows written: the rest of the file is a hole
-    if need > free: raise OSError(errno.ENOSPC, f"no room to shrink: {human(need)} needed, {human(free)} free")
-
 def _write_split(blocks, cfg: Config, name: str, *args) -> list[dict]:
-    "`_fill_split`, which on any failure removes its temporary files, and turns a full disk into one line."
+    "`_fill_split`, which on any failure removes its temporary file, and turns a full disk into one line."
     path = cfg.split_paths[name]
     try: return _fill_split(blocks, cfg, name, *args)
     except BaseException as e:
-        for t in (partial_path(path), partial_path(path).with_suffix('.shrink')): t.unlink(missing_ok=True)  # a failed close leaves them
+        partial_path(path).unlink(missing_ok=True)  # a failed close leaves it
         if _no_space(e): raise BuildError(f"no space left on device writing {path}") from None
         raise
 
@@ -318,16 +311,45 @@ def _take_flock(self: BuildLock) -> bool|None:
     self.fd = fd
     return True
 
+# %% ../nbs/08_build.ipynb #e9207520
+_TAKEOVER_STALE = 10  # seconds: a takeover takes microseconds, so an older takeover file was left by a killed process
+
+@patch
+def _stale(self: BuildLock, text: str) -> bool:
+    "Does the lock text `text` name a process of this machine that no longer exists?"
+    w = text.replace(',', ' ').split()  # "pid PID on HOST, since ..."
+    if len(w) < 4 or w[0] != 'pid' or not w[1].isdigit() or w[3] != socket.gethostname(): return False
+    try: os.kill(int(w[1]), 0)
+    except ProcessLookupError: return True
+    except PermissionError: pass  # alive, and someone else's
+    return False
+
+@patch
+def _remove_stale(self: BuildLock, text: str) -> bool:
+    "Remove the lock file if it still holds `text`, under the takeover file, which one process at a time can create."
+    guard = self.excl_path.with_name(self.excl_path.name + '.takeover')
+    try: g = os.open(guard, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        with contextlib.suppress(OSError):
+            if time.time() - guard.stat().st_mtime > _TAKEOVER_STALE: guard.unlink()
+        return False
+    try:
+        try: same = self.excl_path.read_text() == text
+        except FileNotFoundError: same = False
+        if same: self.excl_path.unlink()  # still the dead holder's, and nobody else may remove or replace it meanwhile
+    finally:
+        os.close(g)
+        guard.unlink()
+    return True
+
 @patch
 def _take_excl(self: BuildLock) -> bool:
     "Try once to take the lock by creating its file with `O_EXCL`; a lock of a dead process of this machine is removed."
     try: self.fd = os.open(self.excl_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644); return True
     except FileExistsError: pass
-    w = self.holder().replace(',', ' ').split()  # "pid PID on HOST since ..."
-    if len(w) < 4 or w[0] != 'pid' or not w[1].isdigit() or w[3] != socket.gethostname(): return False
-    try: os.kill(int(w[1]), 0); return False
-    except ProcessLookupError: self.excl_path.unlink(missing_ok=True); return self._take_excl()
-    except PermissionError: return False
+    try: text = self.excl_path.read_text()
+    except FileNotFoundError: return self._take_excl()  # its holder just left
+    return self._stale(text) and self._remove_stale(text) and self._take_excl()
 
 # %% ../nbs/08_build.ipynb #f822203f
 @patch
@@ -402,8 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 # %% ../nbs/08_build.ipynb #bce7e59f
 def _config_from_args(p: argparse.ArgumentParser, a: argparse.Namespace) -> Config:
-    opts = {k: v for k,v in vars(a).items()
-            if k in Config.__dataclass_fields__ and k not in ('images', 'out') and v != p.get_default(k)}
+    opts = {k: v for k,v in vars(a).items() if k in Config.__dataclass_fields__ and k not in ('images', 'out')}  # only those typed
     if a.demo:
         from hdf5_tut.demo import make_demo  # only the demo needs the sample photos' packages loaded
         if a.out: p.error("--demo takes one folder, OUT_DIR")

@@ -195,15 +195,16 @@ def _parse_type(f):
 _METAVARS = dict(dask='ADDRESS', shard_size='N')  # where the field's name in capitals would not say what to give
 
 def add_config_args(p: argparse.ArgumentParser, skip=('images','out')):
-    "Add one option per `Config` field to `p`, with the field's default and documentation."
+    "Add one option per `Config` field to `p`, documented with the field's default; only the options given are parsed."
     docs = _field_docs()
     for f in fields(Config):
         if f.name in skip: continue
         opt = '--' + f.name.replace('_', '-')
+        given = dict(dest=f.name, default=argparse.SUPPRESS)  # absent unless typed: see below
         if isinstance(f.default, bool):
-            if f.default: p.add_argument('--no-' + f.name.replace('_', '-'), dest=f.name, action='store_false', help=f"do not {docs[f.name]}")
-            else: p.add_argument(opt, action='store_true', help=docs[f.name])
-        else: p.add_argument(opt, type=_parse_type(f), default=f.default, metavar=_METAVARS.get(f.name, f.name.upper()),
+            if f.default: p.add_argument('--no-' + f.name.replace('_', '-'), action='store_false', help=f"do not {docs[f.name]}", **given)
+            else: p.add_argument(opt, action='store_true', help=docs[f.name], **given)
+        else: p.add_argument(opt, type=_parse_type(f), metavar=_METAVARS.get(f.name, f.name.upper()), **given,
                              help=docs[f.name] + ("" if f.default is None else f" (default: {f.default})"))
     return p
 

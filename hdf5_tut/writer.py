@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_writer.ipynb #29e9e59c
 from __future__ import annotations
-import errno, mmap, os
+import errno, mmap, os, shutil
 from pathlib import Path
 import h5py, numpy as np
 from fastcore.basics import patch
@@ -65,6 +65,8 @@ def rows_per_block(ds: h5py.Dataset, block_bytes: int = 64 << 20) -> int:
     return max(1, block_bytes // max(1, ds.dtype.itemsize * int(np.prod(ds.shape[1:], dtype=np.int64))))
 
 # %% ../nbs/05_writer.ipynb #b7c8c72a
+_NAMES_ROOM = 8 << 10  # free bytes left in front of the pixels for the class names (see *Shrinking to the rows written*)
+
 class HDF5DatasetWriter:
     "Write `dims[0]` rows of shape `dims[1:]` with integer labels to the HDF5 file `outputPath`."
     def __init__(self, dims: tuple, # (rows, height, width, channels), as the chapter's
@@ -82,16 +84,27 @@ class HDF5DatasetWriter:
         if self.path.exists() and not overwrite:
             raise BuildError(f"{self.path} already exists and is not overwritten; delete it or pass overwrite=True")
         self.dims,self.bufSize,self.attrs = tuple(dims),bufSize,dict(attrs or {})
-        nbytes = np.dtype(dtype).itemsize * int(np.prod(self.dims, dtype=np.int64))
-        self.db = h5py.File(self.tmp, 'w', alignment_threshold=max(1, nbytes), alignment_interval=ALIGN)
-        if compression: self.data = self.db.create_dataset(dataKey, self.dims, dtype=dtype, chunks=(1,) + self.dims[1:], compression=compression)
-        else: self.data = self.db.create_dataset(dataKey, self.dims, dtype=dtype, dcpl=_allocated_now())
-        self.labels = self.db.create_dataset('labels', (self.dims[0],), dtype='int64')
-        self.paths = self.db.create_dataset('paths', (self.dims[0],), dtype=h5py.string_dtype('utf-8', pathLen)) if pathLen else None
+        row = np.dtype(dtype).itemsize * int(np.prod(self.dims[1:], dtype=np.int64))
+        self.db = h5py.File(self.tmp, 'w', alignment_threshold=max(1, row), alignment_interval=ALIGN)  # a row or more: on a page
+        self._create(dataKey, dtype, compression, pathLen)
         self.buffer,self.buf_labels,self.buf_paths,self.n_buf,self.idx = None,np.zeros(bufSize, 'int64'),[],0,0
         self.meta,self.n_meta = [],0  # labels and paths of rows whose pixels are written, waiting for `_write_meta`
         self.syncEvery,self.unsynced = syncEvery,0
         self._open_raw(direct)
+
+# %% ../nbs/05_writer.ipynb #6c658bfd
+@patch
+def _create(self: HDF5DatasetWriter, dataKey: str, dtype: str, compression: str|None, pathLen: int):
+    room = self.db.create_dataset('.room', (_NAMES_ROOM,), 'uint8', dcpl=_allocated_now())
+    self.labels = self.db.create_dataset('labels', (self.dims[0],), 'int64', dcpl=_allocated_now())
+    self.paths = self.db.create_dataset('paths', (self.dims[0],), h5py.string_dtype('utf-8', pathLen),
+                                        dcpl=_allocated_now()) if pathLen else None
+    if compression:  # one image per chunk; `maxshape` lets `close` cut it to the rows written
+        self.data = self.db.create_dataset(dataKey, self.dims, dtype=dtype, chunks=(1,) + self.dims[1:],
+                                           maxshape=(None,) + self.dims[1:], compression=compression)
+    else: self.data = self.db.create_dataset(dataKey, self.dims, dtype=dtype, dcpl=_allocated_now())
+    room.id.close()
+    del self.db['.room']  # its bytes stay in the file as free space, in front of the pixels
 
 # %% ../nbs/05_writer.ipynb #c0821ab2
 @patch
@@ -229,18 +242,40 @@ def __exit__(self: HDF5DatasetWriter, typ, *args):
     if typ is None: self.close()
     else: self.abort()
 
-# %% ../nbs/05_writer.ipynb #e7a55c7d
+# %% ../nbs/05_writer.ipynb #6643ba14
+def _move_bytes(f, src: int, dst: int, n: int, block: int = 64 << 20):
+    "Copy `n` bytes of the open file `f` from offset `src` to `dst`, right even where the two overlap (as `memmove`)."
+    starts = range(0, n, block)
+    for i in (reversed(starts) if dst > src else starts):  # moving up: from the end, so no byte is overwritten before it is read
+        f.seek(src + i)
+        b = f.read(min(block, n - i))
+        f.seek(dst + i)
+        f.write(b)
+
+# %% ../nbs/05_writer.ipynb #750a0e91
+@patch
+def _move(self: HDF5DatasetWriter, src: int, dst: int, nbytes: int):
+    "Move `nbytes` of the partial file from offset `src` to `dst`, if the disk has room for the bytes written anew."
+    need,free = min(nbytes, abs(dst - src)),shutil.disk_usage(self.tmp.parent).free
+    if need > free: raise OSError(errno.ENOSPC, f"no space left on device to move {need:,} bytes in {self.tmp} ({free:,} free)")
+    with open(self.tmp, 'r+b') as f: _move_bytes(f, src, dst, nbytes)
+
+@patch
+def _cut(self: HDF5DatasetWriter, ds: h5py.Dataset) -> h5py.Dataset:
+    "Contiguous `ds` made again with its first `idx` rows: at its place if HDF5 gives it back, else moved."
+    name,shape,dtype,at = ds.name,(self.idx,) + ds.shape[1:],ds.dtype,ds.id.get_offset()
+    ds.id.close()  # HDF5 frees a deleted dataset's storage only once no handle to it is open
+    del self.db[name]
+    new = self.db.create_dataset(name, shape, dtype=dtype, dcpl=_allocated_now())  # never filled: the old rows stay
+    nbytes = dtype.itemsize * int(np.prod(shape, dtype=np.int64))
+    if nbytes and new.id.get_offset() != at: self._move(at, new.id.get_offset(), nbytes)
+    return new
+
 @patch
 def _shrink(self: HDF5DatasetWriter):
-    old,n,key = self.db,self.idx,self.data.name
-    self._close_raw()  # the rows are all written; the copy below goes through h5py
-    new = h5py.File(self.tmp.with_suffix('.shrink'), 'w')
-    for name,ds in old.items():
-        rows = n if ds.shape and ds.shape[0] == self.dims[0] and name != 'label_names' else ds.shape[0]
-        out = new.create_dataset(name, (rows,) + ds.shape[1:], dtype=ds.dtype, chunks=ds.chunks, compression=ds.compression)
-        step = rows_per_block(ds)
-        for i in range(0, rows, step): out[i:i+step] = ds[i:min(i+step, rows)]
-    old.close()
-    os.replace(new.filename, self.tmp)
-    self.db,self.data = new,new[key]
-    self.labels,self.paths = new['labels'],(new['paths'] if self.paths is not None else None)
+    self._close_raw()  # every pixel is written
+    self.db.flush()  # HDF5's buffers on disk, in case `_move` moves bytes behind its back
+    if self.data.chunks: self.data.resize(self.idx, axis=0)
+    else: self.data = self._cut(self.data)
+    self.labels = self._cut(self.labels)
+    if self.paths is not None: self.paths = self._cut(self.paths)
