@@ -109,22 +109,24 @@ def _fancy(path, n, batch_size):
         for idx in BatchOrder(n, batch_size): yield f['images'][np.sort(idx)], f['labels'][np.sort(idx)]
 
 # %% ../nbs/14_bench_read.ipynb #4b7488bc
+def _copy_rows(fd: int, at: int, idx: np.ndarray, shape: tuple, dtype, one_run: bool) -> np.ndarray:
+    "Rows `idx` of the array of `shape` at byte `at` of the file `fd`, in a new array: one read for all, or one per row."
+    out = np.empty((len(idx),) + shape[1:], dtype)
+    view,rb = memoryview(out).cast('B'),out[0].nbytes
+    if one_run: os.preadv(fd, [view], at + int(idx[0]) * rb)
+    else:
+        for a,r in enumerate(idx.tolist()): os.preadv(fd, [view[a * rb:(a + 1) * rb]], at + r * rb)
+    return out
+
 def preadv_batches(path, # HDF5 file with a contiguous, uncompressed `images` dataset and `labels`
                    order: BatchOrder): # the batches to read, one pass
     "Each batch of `order` copied into a new array with bare `os.preadv` calls (one per run of rows), and its labels."
     with h5py.File(path, 'r') as f:
         ds = f['images']
         at,shape,dtype,labels = ds.id.get_offset(),ds.shape,ds.dtype,f['labels'][:]
-    rb = dtype.itemsize * int(np.prod(shape[1:]))
     fd = os.open(path, os.O_RDONLY)
-    try:
-        for idx in order:
-            out = np.empty((len(idx),) + shape[1:], dtype)
-            view = memoryview(out).cast('B')
-            if order.shuffle:
-                for a,r in enumerate(idx.tolist()): os.preadv(fd, [view[a * rb:(a + 1) * rb]], at + r * rb)
-            else: os.preadv(fd, [view], at + int(idx[0]) * rb)  # a batch in file order is one run of rows
-            yield out,labels[idx]
+    try:  # a batch in file order is one run of rows; in a shuffled one, rows rarely follow each other
+        for idx in order: yield _copy_rows(fd, at, idx, shape, dtype, not order.shuffle),labels[idx]
     finally: os.close(fd)
 
 # %% ../nbs/14_bench_read.ipynb #519d7060
