@@ -11,11 +11,11 @@ from .demo import make_demo
 from .data import get_labels, list_files
 from .preprocess import AspectAwarePreprocessor, load_rgb
 from .writer import HDF5DatasetWriter
-from .reader import BatchOrder, HDF5DatasetGenerator, torch_loader
+from .reader import BatchOrder, HDF5Dataset, HDF5DatasetGenerator, torch_loader
 
 # %% auto #0
-__all__ = ['BASE', 'jpeg_batches', 'make_read_set', 'images_per_s', 'jitter', 'read_bench', 'read_bench_table', 'plot_read_bench',
-           'main']
+__all__ = ['BASE', 'jpeg_batches', 'make_read_set', 'images_per_s', 'preadv_batches', 'jitter', 'read_bench', 'floor_of',
+           'read_bench_table', 'plot_read_bench', 'main']
 
 # %% ../nbs/14_bench_read.ipynb #0de0358d
 _SLOTS = None  # batch slots in shared memory, written by the forked workers
@@ -108,6 +108,27 @@ def _fancy(path, n, batch_size):
     with h5py.File(path, 'r') as f:
         for idx in BatchOrder(n, batch_size): yield f['images'][np.sort(idx)], f['labels'][np.sort(idx)]
 
+# %% ../nbs/14_bench_read.ipynb #4b7488bc
+def _copy_rows(fd: int, at: int, idx: np.ndarray, shape: tuple, dtype, one_run: bool) -> np.ndarray:
+    "Rows `idx` of the array of `shape` at byte `at` of the file `fd`, in a new array: one read for all, or one per row."
+    out = np.empty((len(idx),) + shape[1:], dtype)
+    view,rb = memoryview(out).cast('B'),out[0].nbytes
+    if one_run: os.preadv(fd, [view], at + int(idx[0]) * rb)
+    else:
+        for a,r in enumerate(idx.tolist()): os.preadv(fd, [view[a * rb:(a + 1) * rb]], at + r * rb)
+    return out
+
+def preadv_batches(path, # HDF5 file with a contiguous, uncompressed `images` dataset and `labels`
+                   order: BatchOrder): # the batches to read, one pass
+    "Each batch of `order` copied into a new array with bare `os.preadv` calls (one per run of rows), and its labels."
+    with h5py.File(path, 'r') as f:
+        ds = f['images']
+        at,shape,dtype,labels = ds.id.get_offset(),ds.shape,ds.dtype,f['labels'][:]
+    fd = os.open(path, os.O_RDONLY)
+    try:  # a batch in file order is one run of rows; in a shuffled one, rows rarely follow each other
+        for idx in order: yield _copy_rows(fd, at, idx, shape, dtype, not order.shuffle),labels[idx]
+    finally: os.close(fd)
+
 # %% ../nbs/14_bench_read.ipynb #519d7060
 def jitter(image: np.ndarray) -> np.ndarray:
     "`image` (uint8) mirrored, with random contrast and brightness: a per-image augmentation to time."
@@ -117,6 +138,31 @@ def jitter(image: np.ndarray) -> np.ndarray:
     return np.clip(out, 0, 255, out=out).astype(np.uint8)
 
 # %% ../nbs/14_bench_read.ipynb #558a69fb
+def _epoch0(g):
+    "`g` (anything with `set_epoch`) back at its first pass, so that every measurement reads the same batches."
+    g.set_epoch(0)
+    return g
+
+def _hdf5_ways(path, n: int, batch_size: int, log=print) -> dict:
+    "{name: one pass} for each way of reading batches from the HDF5 file `path`, all in the orders of seed 0."
+    order = lambda shuffle: BatchOrder(n, batch_size, shuffle, seed=0)
+    ways,ds = {},HDF5Dataset(path)
+    for o,shuffle in (('file order', False), ('shuffled', True)):
+        ways[f'raw preadv, {o}'] = lambda s=shuffle: preadv_batches(path, order(s))
+        ways[f'generator, {o}'] = lambda g=HDF5DatasetGenerator(path, batch_size, binarize=False, shuffle=shuffle, seed=0): _epoch0(g).generator(1)
+        ways[f'HDF5Dataset, {o}'] = lambda s=shuffle: (ds[idx] for idx in order(s))
+    try:
+        import torch
+        for name,shuffle,workers,tf in (('2 workers), file order', False, 2, None), ('2 workers), shuffled', True, 2, None),
+                                        ('in process), shuffled', True, 0, None), ('2 workers), augmented', True, 2, jitter),
+                                        ('in process), augmented', True, 0, jitter)):
+            dl = torch_loader(path, batch_size, shuffle, num_workers=workers, seed=0, transform=tf, persistent_workers=workers > 0)
+            ways[f'DataLoader ({name}'] = lambda dl=dl: _epoch0(dl)
+    except ImportError: log("torch is not installed: no DataLoader measurements")
+    ways['h5py fancy index, shuffled'] = lambda: _fancy(path, n, batch_size)
+    return ways
+
+# %% ../nbs/14_bench_read.ipynb #c058812a
 def read_bench(n: int = 5000, # number of images
           size: int = 256, # side of the stored images
           batch_size: int = 64, # images per batch
@@ -132,18 +178,7 @@ def read_bench(n: int = 5000, # number of images
         path = tmp/'train.hdf5'
         log(f"made {n} JPEGs and {path.name} ({path.stat().st_size / 2**20:,.0f} MiB) in {time.perf_counter() - t:.1f} s")
         with h5py.File(path) as f: assert np.array_equal(f['images'][:8], next(jpeg_batches(files[:8], size))), "sources differ"
-        gen = lambda **kw: HDF5DatasetGenerator(path, batch_size, binarize=False, **kw)
-        ways = {'generator, file order': lambda g=gen(shuffle=False): g.generator(1),
-                'generator, shuffled': lambda g=gen(): g.generator(1)}
-        try:
-            import torch
-            for name,shuffle,workers,tf in (('2 workers), file order', False, 2, None), ('2 workers), shuffled', True, 2, None),
-                                            ('in process), shuffled', True, 0, None), ('2 workers), augmented', True, 2, jitter),
-                                            ('in process), augmented', True, 0, jitter)):
-                dl = torch_loader(path, batch_size, shuffle, num_workers=workers, transform=tf, persistent_workers=workers > 0)
-                ways[f'DataLoader ({name}'] = lambda dl=dl: dl
-        except ImportError: log("torch is not installed: no DataLoader measurements")
-        ways['h5py fancy index, shuffled'] = lambda: _fancy(path, n, batch_size)
+        ways = _hdf5_ways(path, n, batch_size, log)
         ways['JPEG folder, 1 process'] = lambda: jpeg_batches(files, size, batch_size, 1)
         ways['JPEG folder, 2 processes'] = lambda: jpeg_batches(files, size, batch_size, 2)
         load = os.getloadavg()[0]
@@ -156,11 +191,16 @@ def read_bench(n: int = 5000, # number of images
 # %% ../nbs/14_bench_read.ipynb #a9c06b3c
 BASE = 'JPEG folder, 2 processes'
 
+def floor_of(name: str) -> str:
+    "The bare copy of the same batches as the way `name`: in file order for the ways that read in file order, else shuffled."
+    return 'raw preadv, file order' if 'file order' in name or name.startswith('JPEG') else 'raw preadv, shuffled'
+
 def read_bench_table(rates: dict) -> str:
-    "A table of the rates and their ratios to the JPEG folder loaders."
-    lines = [f"{'':34} {'images/s':>9} {'vs JPEG 2 proc':>15} {'vs JPEG 1 proc':>15}"]
+    "A table of the rates, their ratios to the JPEG folder loaders and to the bare copy of the same batches."
+    lines = [f"{'':34} {'images/s':>9} {'vs JPEG 2 proc':>15} {'vs JPEG 1 proc':>15} {'vs preadv':>10}"]
     for k,v in rates.items():
-        lines.append(f"{k:34} {v:9,.0f} {v / rates[BASE]:14.1f}x {v / rates['JPEG folder, 1 process']:14.1f}x")
+        lines.append(f"{k:34} {v:9,.0f} {v / rates[BASE]:14.1f}x {v / rates['JPEG folder, 1 process']:14.1f}x"
+                     f" {v / rates[floor_of(k)]:9.2f}x")
     return '\n'.join(lines)
 
 def plot_read_bench(rates: dict, title: str = ''):
@@ -168,7 +208,8 @@ def plot_read_bench(rates: dict, title: str = ''):
     import matplotlib.pyplot as plt
     fig,ax = plt.subplots(figsize=(8, 0.45 * len(rates) + 1))
     names = list(rates)[::-1]
-    bars = ax.barh(names, [rates[k] for k in names], color=['C1' if k.startswith('JPEG') else 'C0' for k in names])
+    colour = lambda k: 'C1' if k.startswith('JPEG') else 'C2' if k.startswith('raw') else 'C0'
+    bars = ax.barh(names, [rates[k] for k in names], color=[colour(k) for k in names])
     ax.bar_label(bars, [f' {rates[k] / rates[BASE]:.1f}x' for k in names], fontsize=8)
     ax.set_xscale('log'); ax.set_xlabel('images per second (log scale)')
     ax.set_xlim(right=max(rates.values()) * 2)

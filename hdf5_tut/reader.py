@@ -15,22 +15,27 @@ __all__ = ['read_rows', 'FileRows', 'open_rows', 'pass_order', 'dist_rank', 'Bat
            'one_hot', 'HDF5DatasetGenerator', 'HDF5Dataset', 'worker_array', 'HDF5Loader', 'torch_loader', 'show_batch']
 
 # %% ../nbs/10_reader.ipynb #03b6ccb0
-def _runs(idx: np.ndarray):
-    "(position in `idx`, first row, length) of each stretch of consecutive rows in `idx`."
-    if not len(idx): return []
-    cut = np.flatnonzero(np.diff(idx) != 1) + 1
-    starts,ends = np.r_[0, cut],np.r_[cut, len(idx)]
-    return zip(starts.tolist(), idx[starts].tolist(), (ends - starts).tolist())
+def _runs(rows: list) -> list:
+    "(position in `rows`, first row, length) of each stretch of consecutive row numbers in `rows`."
+    runs,a = [],0
+    for i in range(1, len(rows) + 1):  # plain Python: for a batch's few dozen rows, faster than numpy's calls
+        if i == len(rows) or rows[i] != rows[i - 1] + 1:
+            runs.append((a, rows[a], i - a))
+            a = i
+    return runs
 
 def read_rows(src, # rows from `open_rows`: an h5py dataset or a `FileRows`
               idx, # row numbers, in the order wanted
               out: np.ndarray|None = None): # C-contiguous array of at least `len(idx)` rows to fill; a new one if None
     "Rows `idx` of `src`, in that order, in `out` (or a new array)."
-    idx = np.asarray(idx, dtype=np.int64)
-    if out is None: out = np.empty((len(idx),) + tuple(src.shape[1:]), src.dtype)
-    if len(idx) and (idx.min() < 0 or idx.max() >= src.shape[0]): raise IndexError(f"rows must be in [0, {src.shape[0]})")
-    for a,r,k in _runs(idx): src.read_direct(out, np.s_[r:r+k], np.s_[a:a+k])
-    return out[:len(idx)]
+    rows = np.asarray(idx, dtype=np.int64).tolist()
+    if out is None: out = np.empty((len(rows),) + tuple(src.shape[1:]), src.dtype)
+    if not rows: return out[:0]
+    if min(rows) < 0 or max(rows) >= src.shape[0]: raise IndexError(f"rows must be in [0, {src.shape[0]})")
+    if hasattr(src, 'read_runs'): src.read_runs(out, _runs(rows))
+    else:
+        for a,r,k in _runs(rows): src.read_direct(out, slice(r, r + k), slice(a, a + k))
+    return out[:len(rows)]
 
 # %% ../nbs/10_reader.ipynb #6d4cb1e5
 class FileRows:
@@ -42,11 +47,26 @@ class FileRows:
 
     def __len__(self): return self.shape[0]
 
+    def read_runs(self, out: np.ndarray, runs):
+        "Each run `(position in out, first row, rows)` of `runs` into `out` (C-contiguous), one positional read each."
+        view,rb,at,fd = memoryview(out).cast('B'),self.rowbytes,self.offset,self.fd
+        for a,r,k in runs:
+            v = view[a * rb:(a + k) * rb]
+            n = os.preadv(fd, [v], at + r * rb)
+            if n != len(v): self._read_rest(v, at + r * rb, n)
+
     def read_direct(self, dest: np.ndarray, source_sel: slice, dest_sel: slice):
         "Rows `source_sel` into `dest[dest_sel]` (slices of whole rows), like h5py's `Dataset.read_direct`."
-        view = memoryview(dest[dest_sel]).cast('B')
-        n = os.preadv(self.fd, [view], self.offset + source_sel.start * self.rowbytes)
-        if n != view.nbytes: raise OSError(f"{self.path}: read {n} of {view.nbytes} bytes; is the file truncated?")
+        view,at = memoryview(dest[dest_sel]).cast('B'),self.offset + source_sel.start * self.rowbytes
+        n = os.preadv(self.fd, [view], at)
+        if n != len(view): self._read_rest(view, at, n)
+
+    def _read_rest(self, view: memoryview, at: int, done: int):
+        "Fill `view` from byte `at` of the file after a read that stopped at byte `done` of it."
+        while done < len(view):  # a read returns at most 2 GiB on Linux, and less when a signal interrupts it
+            n = os.preadv(self.fd, [view[done:]], at + done)
+            if n == 0: raise OSError(f"{self.path}: read {done} of {len(view)} bytes; is the file truncated?")
+            done += n
 
     def close(self, _close=os.close): # `os.close` bound here: `__del__` may run when `os` is gone, at exit
         if getattr(self, 'fd', None) is not None: _close(self.fd)
