@@ -220,23 +220,26 @@ def _clear(folder):
 def build_bench(n: int = 5000, # images
                 size: int = 256, # side of the stored images
                 workers: int = 0, # processes for the build and the ceiling; 0 means all cores
-                mem_ns: tuple = (), # other numbers of images to build, for the build's peak memory (default: 2n)
-                repeats: int = 1, # rounds of the three commands; each figure is the median over rounds
+                mem_ns: tuple|None = None, # other numbers of images to build, for the build's peak memory; None: 2n
+                repeats: int = 1, # rounds of the commands; each figure is the median over rounds
                 keep=None, # folder in which to keep the output files; None deletes them
                 cache=None, # folder that keeps the demo images (see `demo_set`)
-                log=print) -> dict:
-    "Time the build, the chapter's build and the ceiling on the same `n` demo images; peak memory of the build at `n` and `mem_ns`."
+                log=print, # where the line announcing each command goes
+                variants: tuple = tuple(VARIANTS)) -> dict: # the commands to run, of `VARIANTS`; the build always
+    "Time the `variants` (the build, the chapter's build, the ceiling) on the same `n` demo images; peak memory of the build at `n` and `mem_ns`."
+    if unknown := set(variants) - set(VARIANTS): raise ValueError(f"unknown variants {sorted(unknown)}; choose from {list(VARIANTS)}")
     images,work = demo_set(n, cache=cache),Path(tempfile.mkdtemp(prefix='bench_build_'))
-    runs = {k: [] for k in VARIANTS}
+    runs = {k: [] for k in VARIANTS if k == 'build' or k in variants}
     try:
-        for r in range(repeats):
-            for name,code in commands(images, work/'out', size, workers).items():
+        for r in range(repeats):  # the commands interleaved: a slow spell of the machine hits every one of them
+            for name in runs:
+                code = commands(images, work/'out', size, workers)[name]
                 _clear(work/'out')
                 log(f"round {r + 1}/{repeats}: {VARIANTS[name]} ...")
                 runs[name].append(run(code))
                 if keep and r == repeats - 1 and (work/'out').exists(): shutil.copytree(work/'out', Path(keep)/name, dirs_exist_ok=True)
         memory = {n: (np.median([x['peak_rss'] for x in runs['build']]), np.median([x['peak_pss'] for x in runs['build']]))}
-        for m in mem_ns or (2 * n,):
+        for m in (2 * n,) if mem_ns is None else mem_ns:
             _clear(work/'out')
             log(f"{VARIANTS['build']} on {m} images, for its memory ...")
             x = run(commands(demo_set(m, cache=cache), work/'out', size, workers)['build'])
@@ -244,9 +247,9 @@ def build_bench(n: int = 5000, # images
     finally: _clear(work)
     res = {k: {f: float(np.median([x[f] for x in v])) for f in ('seconds', 'cpu', 'peak_rss', 'peak_pss')} for k,v in runs.items()}
     for v in res.values(): v['images_per_s'] = n / v['seconds']
+    ratio = lambda k: res['build']['images_per_s'] / res[k]['images_per_s'] if k in res else None
     return dict(n=n, size=size, workers=workers or cpu_count(), repeats=repeats, variants=res,
-                build_vs_chapter=res['build']['images_per_s'] / res['chapter']['images_per_s'],
-                build_vs_ceiling=res['build']['images_per_s'] / res['ceiling']['images_per_s'],
+                build_vs_chapter=ratio('chapter'), build_vs_ceiling=ratio('ceiling'),
                 memory=dict(sorted(memory.items())),
                 load=os.getloadavg())
 
@@ -259,7 +262,7 @@ def build_bench_table(r: dict) -> str:
     for k,v in r['variants'].items():
         lines.append(f"{VARIANTS[k]:26} {v['seconds']:8.2f} {v['images_per_s']:9,.0f} {v['cpu']:7.1f} "
                      f"{v['peak_rss'] / 2**20:12,.0f} {v['peak_pss'] / 2**20:12,.0f}")
-    lines.append(f"build / chapter: {r['build_vs_chapter']:.2f}x   build / ceiling: {r['build_vs_ceiling']:.2f}x")
+    lines.append('   '.join(f"build / {k}: {r[f'build_vs_{k}']:.2f}x" for k in ('chapter', 'ceiling') if r[f'build_vs_{k}'] is not None))
     lines.append("peak memory of the build: " + ',  '.join(f"{k:,} images: RSS {a / 2**20:,.0f} MB, PSS {b / 2**20:,.0f} MB"
                                                           for k,(a,b) in r['memory'].items()))
     return '\n'.join(lines)
@@ -285,11 +288,13 @@ def main(argv=None):
     p.add_argument('--n', type=int, default=5000, help="demo images (default: 5000)")
     p.add_argument('--size', type=int, default=256, help="side of the stored images (default: 256)")
     p.add_argument('--workers', type=int, default=0, help="processes for the build and the ceiling (default: all cores)")
-    p.add_argument('--mem-n', type=int, nargs='+', default=(), metavar='M', help="other numbers of images for the build's peak memory (default: 2N)")
-    p.add_argument('--repeats', type=int, default=1, help="rounds of the three commands; medians are reported (default: 1)")
+    p.add_argument('--mem-n', type=int, nargs='*', default=None, metavar='M', help="other numbers of images for the build's peak memory (default: 2N; none if given alone)")
+    p.add_argument('--repeats', type=int, default=1, help="rounds of the commands; medians are reported (default: 1)")
+    p.add_argument('--variants', nargs='+', default=list(VARIANTS), choices=list(VARIANTS), help="the commands to run (default: all)")
     p.add_argument('--keep', type=Path, default=None, metavar='DIR', help="keep each variant's output files in DIR")
     a = p.parse_args(argv)
-    r = build_bench(a.n, a.size, a.workers, tuple(a.mem_n), a.repeats, a.keep, log=lambda m: print(m, file=sys.stderr, flush=True))
+    r = build_bench(a.n, a.size, a.workers, None if a.mem_n is None else tuple(a.mem_n), a.repeats, a.keep,
+                    log=lambda m: print(m, file=sys.stderr, flush=True), variants=tuple(a.variants))
     print(build_bench_table(r))
     return r
 

@@ -33,15 +33,15 @@ def _setup(slots: np.ndarray, root: Path, size: int, decode: str = 'reduced'):
 def _decode_block(task) -> tuple[int, list[int], dict[int, str], np.ndarray]:
     "Decode the images of one block into its slot: (slot, indices decoded, {index: reason}, channel sums)."
     slot,items = task
-    out,ok,bad = _state['slots'][slot],[],{}
+    out,ok,bad,sums = _state['slots'][slot],[],{},[]
     for i,path in items:
         try:
-            load_rgb(_state['root']/path, _state['aap'], None, out=out[len(ok)], decode=_state['decode'])  # None: `probe` has checked the header
+            px = load_rgb(_state['root']/path, _state['aap'], None, out=out[len(ok)], decode=_state['decode'])  # None: `probe` has checked the header
+            sums.append(channel_sums(px))  # now, while the pixels are in the CPU's cache
             ok.append(i)
         except ImageError as e: bad[i] = str(e)
         except Exception as e: bad[i] = f"failed: {type(e).__name__}: {e}"
-    sums = np.array([channel_sums(out[k]) for k in range(len(ok))]).reshape(-1, 3)
-    return slot,ok,bad,sums
+    return slot,ok,bad,np.array(sums).reshape(-1, 3)
 
 # %% ../nbs/07_pool.ipynb #789a3cbf
 def _probe_block(items, root: Path, max_pixels: int) -> dict[int, str]:

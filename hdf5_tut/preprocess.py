@@ -9,8 +9,9 @@ import cv2, numpy as np
 from PIL import Image
 
 # %% auto #0
-__all__ = ['MAX_PIXELS', 'DECODABLE', 'DCT_MARGIN', 'DCT_FLAGS', 'DECODE', 'AspectAwarePreprocessor', 'ResizeThenCrop',
-           'exact_square', 'ImageError', 'image_size', 'read_image', 'jpeg_size', 'dct_scale', 'dct_flag', 'load_rgb']
+__all__ = ['MAX_PIXELS', 'DECODABLE', 'RGB_FLAG', 'DCT_MARGIN', 'DCT_FLAGS', 'DECODE', 'AspectAwarePreprocessor',
+           'ResizeThenCrop', 'exact_square', 'ImageError', 'image_size', 'read_image', 'jpeg_size', 'dct_scale',
+           'dct_flag', 'load_rgb']
 
 # %% ../nbs/04_preprocess.ipynb #e1dc8515
 class AspectAwarePreprocessor:
@@ -24,13 +25,13 @@ class AspectAwarePreprocessor:
         cw,ch = max(cw, 1),max(ch, 1)
         return (w - cw) // 2, (h - ch) // 2, cw, ch
 
-    def preprocess(self, image: np.ndarray) -> np.ndarray:
-        "`image` (H x W, H x W x 3 or H x W x 4) cropped and resized to height x width x 3."
+    def preprocess(self, image: np.ndarray, out=None) -> np.ndarray:
+        "`image` (H x W, H x W x 3 or H x W x 4) cropped and resized to height x width x 3 (written into `out` if given)."
         if image.ndim == 2: image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
         elif image.shape[2] == 4: image = image[..., :3]
         x,y,cw,ch = self.crop_box(image.shape[1], image.shape[0])
         inter = self.inter if cw >= self.width else cv2.INTER_LINEAR
-        return cv2.resize(image[y:y+ch, x:x+cw], (self.width, self.height), interpolation=inter)
+        return cv2.resize(image[y:y+ch, x:x+cw], (self.width, self.height), dst=out, interpolation=inter)
 
 # %% ../nbs/04_preprocess.ipynb #0ef24332
 class ResizeThenCrop:
@@ -80,16 +81,21 @@ def image_size(path, max_pixels: int = MAX_PIXELS) -> tuple[int, int]:
     return w,h
 
 # %% ../nbs/04_preprocess.ipynb #9f1b5edd
+RGB_FLAG = getattr(cv2, 'IMREAD_COLOR_RGB', None)  # OpenCV >= 4.10 decodes straight to RGB
+
 def read_image(path, max_pixels: int|None = MAX_PIXELS, # larger images are refused; None: the caller has probed the header already
                side: int|None = None, # decode a JPEG only as large as a `side`-pixel target needs (see "Camera-sized photos"); None: every pixel
+               rgb: bool = False, # RGB order instead of OpenCV's BGR
               ) -> np.ndarray:
-    "Decode `path` to a BGR uint8 array (OpenCV's order), or raise `ImageError` with the reason."
+    "Decode `path` to a uint8 array in BGR order (OpenCV's) or RGB, or raise `ImageError` with the reason."
     if max_pixels is not None: image_size(path, max_pixels)
     data = np.fromfile(path, np.uint8)
-    try: img = cv2.imdecode(data, cv2.IMREAD_COLOR if side is None else dct_flag(data, side))
+    flag = cv2.IMREAD_COLOR if side is None else dct_flag(data, side)
+    if rgb and RGB_FLAG: flag += RGB_FLAG - cv2.IMREAD_COLOR  # the same pixels, channels in the other order
+    try: img = cv2.imdecode(data, flag)
     except cv2.error: img = None
     if img is None: raise ImageError("cannot be decoded (truncated or corrupt)")
-    return img
+    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB, dst=img) if rgb and not RGB_FLAG else img
 
 # %% ../nbs/04_preprocess.ipynb #2ed62ffb
 def jpeg_size(data) -> tuple[int, int]|None:
@@ -128,4 +134,4 @@ def load_rgb(path, aap: AspectAwarePreprocessor, max_pixels: int|None = MAX_PIXE
     "Pixels of the image at `path`, preprocessed by `aap`, in RGB order (written into `out` if given)."
     if decode not in DECODE: raise ValueError(f"decode must be reduced or exact, not {decode!r}")
     side = max(aap.width, aap.height) if decode == 'reduced' else None
-    return cv2.cvtColor(aap.preprocess(read_image(path, max_pixels, side)), cv2.COLOR_BGR2RGB, dst=out)
+    return aap.preprocess(read_image(path, max_pixels, side, rgb=True), out)
