@@ -18,7 +18,7 @@ from .mean import channel_sums
 from .size import row_bytes
 from .reader import FileRows, open_rows
 from .pool import BLOCK, Decoder
-from .build import SYNC_BYTES, BuildLock, Plan, plan_build, write_report, _save_json, _log_summary
+from .build import SYNC_BYTES, BuildLock, Plan, commit_set, plan_build, staged_path, write_report, _save_json, _log_summary
 
 # %% auto #0
 __all__ = ['SHARD_BYTES', 'MAX_OPEN', 'shard_rows', 'shard_name', 'plan_shards', 'write_shard', 'shard_meta', 'write_virtual',
@@ -192,7 +192,7 @@ def _is_virtual(path: Path) -> bool:
     with h5py.File(path, 'r') as f: return f['images'].is_virtual
 
 def _stitch(cfg: Config, p: Plan, shards: list[dict], metas: dict) -> dict[str, dict]:
-    "Write each split's virtual file, unless the file there maps these very shards; {split: {shards, reused, ...}}."
+    "Write each split's virtual file (under this build's temporary name), unless the file there maps these very shards; {split: {shards, reused, ...}}."
     out = {}
     for name,(paths,_) in p.splits.items():
         ms = [metas[s['name']] for s in shards if s['split'] == name]
@@ -202,20 +202,22 @@ def _stitch(cfg: Config, p: Plan, shards: list[dict], metas: dict) -> dict[str, 
         if name == 'train':
             sums,rows = np.sum([m['sums'] for m in ms], 0),sum(m['rows'] for m in ms)
             attrs['mean'] = (sums / max(1, rows * cfg.size * cfg.size)).tolist()
-        if not (reused and p.states[name] == 'done' and _is_virtual(cfg.split_paths[name])):  # kept: a reader may have it open
-            write_virtual(cfg.split_paths[name], [(cfg.out/'shards'/m['name'], m['rows']) for m in ms], p.classes,
-                          cfg.size, cfg.dtype, max(len(p.encode()) for p in paths), attrs)
+        if not (reused and p.states[name] in ('done', 'ready') and _is_virtual(p.where(cfg, name))):  # kept: a reader may have it open
+            write_virtual(staged_path(cfg.split_paths[name], p.run), [(cfg.out/'shards'/m['name'], m['rows']) for m in ms],
+                          p.classes, cfg.size, cfg.dtype, max(len(p.encode()) for p in paths), attrs)
+            p.states[name] = 'ready'  # finished, under this build's temporary name until the commit
         out[name] = dict(shards=len(ms), reused=reused, shard_bytes=sum((cfg.out/'shards'/m['name']).stat().st_size for m in ms))
     return out
 
 # %% ../nbs/16_cluster.ipynb #ed91f360
 def _report(cfg: Config, p: Plan, stitched: dict, seconds: float, client, shard_size: int, log) -> dict:
-    "`write_report`'s mean.json and report.json, with each split's shards counted in its bytes."
+    "`write_report`'s mean.json and report.json, with each split's shards counted in its bytes; then the commit of the set."
     written = {k: dict(seconds=seconds) for k,v in stitched.items() if not v['reused']}
-    r = write_report(p, cfg, written, seconds, sum(client.nthreads().values()), log=lambda *a: None)
+    r = write_report(p, cfg, written, seconds, sum(client.nthreads().values()), log=lambda *a: None, commit=False)
     for k,v in stitched.items(): r['splits'][k].update(bytes=r['splits'][k]['bytes'] + v['shard_bytes'], shards=v['shards'])
     r['options'].update(dask=cfg.dask or client.scheduler.address, shard_size=shard_size)
-    _save_json(r, cfg.report_json)
+    _save_json(r, staged_path(cfg.report_json, p.run), cfg.report_json)
+    commit_set(p, cfg)  # as `build` does: the whole set takes its final names at once, report.json last
     _log_summary(r, cfg, log)
     return r
 
