@@ -102,10 +102,11 @@ def _check_outputs(cfg: Config, states: dict[str, str], inputs: int = 0):
         except OSError as e: raise BuildError(f"cannot write to output folder {p}: {e.strerror}") from None
     for q in (*cfg.split_paths.values(), cfg.mean_json, cfg.report_json):
         if q.is_dir(): raise BuildError(f"{q} is a folder; move it away or choose another output name")
-    for k,s in states.items():
-        if s != 'other' or cfg.overwrite: continue
+    gone = [k for k in ('val', 'test') if not getattr(cfg, k)]  # no images asked for: its old file would be removed
+    for k in sorted(states, key=lambda k: k not in gone):  # that is said first: it is the change most easily missed
+        if states[k] != 'other' or cfg.overwrite: continue
         q = cfg.split_paths[k]
-        if k in ('val', 'test') and not getattr(cfg, k):
+        if k in gone:
             raise BuildError(f"{q} exists but this build has no {k} split ({k} 0); pass --overwrite to remove it")
         raise BuildError(f"{q} exists but was built from other inputs or options "
                          f"({_what_changed(q, cfg, inputs)}); pass --overwrite to replace it")
