@@ -205,7 +205,8 @@ def check_means(path, # the HDF5 file being read
         fp = getattr(p, 'fingerprint', None)
         if isinstance(fingerprint, bytes): fingerprint = fingerprint.decode()
         if fp and fingerprint and fp != fingerprint:
-            raise ValueError(f"{getattr(p, 'source', None) or 'the means'} belong to another build than {path} "
+            src = getattr(p, 'source', None)
+            raise ValueError(f"{f'the means of {src}' if src else 'the means'} are from another build than {path} "
                              f"(fingerprint {fp[:12]}..., the file's {fingerprint[:12]}...); use the mean.json built with it")
 
 # %% ../nbs/10_reader.ipynb #3736f412
