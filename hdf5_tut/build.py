@@ -4,8 +4,8 @@
 
 # %% ../nbs/08_build.ipynb #9dfdad25
 from __future__ import annotations
-import argparse, contextlib, errno, hashlib, itertools, json, os, signal, socket, sys, tempfile, time
-from dataclasses import dataclass
+import argparse, contextlib, errno, hashlib, itertools, json, os, re, secrets, signal, socket, sys, tempfile, time
+from dataclasses import dataclass, field
 from pathlib import Path
 import h5py, numpy as np
 from fastcore.basics import patch
@@ -19,11 +19,12 @@ from .pool import BLOCK, Decoder, Stopped
 from .size import check_free_space, predict_splits, prediction_lines, sample_images
 
 # %% auto #0
-__all__ = ['FORMAT', 'SAMPLE', 'SYNC_BYTES', 'LOCK', 'fingerprint', 'output_state', 'file_attrs', 'split_file_attrs', 'Plan',
-           'plan_build', 'write_splits', 'write_report', 'BuildLock', 'build', 'build_parser', 'main', 'hdf5_build']
+__all__ = ['FORMAT', 'SAMPLE', 'SYNC_BYTES', 'LOCK', 'fingerprint', 'output_state', 'new_run', 'staged_path', 'file_attrs',
+           'split_file_attrs', 'Plan', 'plan_build', 'write_splits', 'commit_set', 'write_report', 'BuildLock', 'build',
+           'build_parser', 'main', 'hdf5_build']
 
 # %% ../nbs/08_build.ipynb #f1b42b10
-FORMAT = 2  # bump when what the files hold changes, so older files are rebuilt (2: decode skips kept in each file)
+FORMAT = 3  # bump when what the files hold changes, so older files are rebuilt (3: mean.json and report.json carry the fingerprint)
 
 def _fp_options(cfg: Config) -> dict:
     "The options that shape the output, with the file format."
@@ -61,6 +62,37 @@ def _what_changed(path: Path, cfg: Config, inputs: int) -> str:
     then = int(a.get('inputs', -1))
     return f"{then:,} input files then, {inputs:,} now" if then != inputs else "input files changed since"
 
+# %% ../nbs/08_build.ipynb #6a6a2a42
+def new_run() -> str:
+    "A name for the temporary files of one build: 'PID-TOKEN', never the same for two builds."
+    return f'{os.getpid()}-{secrets.token_hex(4)}'
+
+def staged_path(path, run: str) -> Path:
+    "Where build `run` keeps its finished file for the output `path` until it commits the set."
+    path = Path(path)
+    return path.parent/f'.{path.name}.{run}'
+
+def _temporaries(path: Path) -> list[Path]:
+    "The temporary files any build left for the output `path`: finished, partial or a shrink's copy (with the fixed names of older versions)."
+    name = re.escape(path.name)
+    pat = re.compile(rf'\.{name}(\.\d+-[0-9a-f]+)?\.(partial|shrink)|\.{name}\.\d+-[0-9a-f]+')
+    try: return sorted(q for q in path.parent.iterdir() if pat.fullmatch(q.name))
+    except OSError: return []
+
+def _finished(path: Path, fp: str) -> Path|None:
+    "A finished temporary file for the split file `path` that an earlier build of fingerprint `fp` left, if any."
+    return next((q for q in _temporaries(path) if q.suffix not in ('.partial', '.shrink') and output_state(q, fp) == 'done'), None)
+
+# %% ../nbs/08_build.ipynb #3b756c9f
+def _clean_temporaries(cfg: Config, states: dict[str, str], fp: str, run: str):
+    "Remove what earlier builds left beside the outputs, taking over as `run`'s the finished split files `states` marks 'ready'."
+    outputs = {**cfg.split_paths, 'mean.json': cfg.mean_json, 'report.json': cfg.report_json}
+    for k,q in outputs.items():
+        mine,done = staged_path(q, run),_finished(q, fp) if states.get(k) == 'ready' else None
+        if done: os.replace(done, mine)
+        for t in _temporaries(q):
+            if t != mine: t.unlink(missing_ok=True)
+
 # %% ../nbs/08_build.ipynb #9506d45c
 def _check_outputs(cfg: Config, states: dict[str, str], inputs: int = 0):
     for p in [cfg.out, *(q.parent for q in (*cfg.split_paths.values(), cfg.mean_json, cfg.report_json))]:
@@ -70,12 +102,14 @@ def _check_outputs(cfg: Config, states: dict[str, str], inputs: int = 0):
         except OSError as e: raise BuildError(f"cannot write to output folder {p}: {e.strerror}") from None
     for q in (*cfg.split_paths.values(), cfg.mean_json, cfg.report_json):
         if q.is_dir(): raise BuildError(f"{q} is a folder; move it away or choose another output name")
-    for k,s in states.items():
-        if s == 'other' and not cfg.overwrite:
-            raise BuildError(f"{cfg.split_paths[k]} exists but was built from other inputs or options "
-                             f"({_what_changed(cfg.split_paths[k], cfg, inputs)}); pass --overwrite to replace it")
-    for q in (*cfg.split_paths.values(), cfg.mean_json, cfg.report_json):
-        for t in (partial_path(q), partial_path(q).with_suffix('.shrink')): t.unlink(missing_ok=True)
+    gone = [k for k in ('val', 'test') if not getattr(cfg, k)]  # no images asked for: its old file would be removed
+    for k in sorted(states, key=lambda k: k not in gone):  # that is said first: it is the change most easily missed
+        if states[k] != 'other' or cfg.overwrite: continue
+        q = cfg.split_paths[k]
+        if k in gone:
+            raise BuildError(f"{q} exists but this build has no {k} split ({k} 0); pass --overwrite to remove it")
+        raise BuildError(f"{q} exists but was built from other inputs or options "
+                         f"({_what_changed(q, cfg, inputs)}); pass --overwrite to replace it")
 
 # %% ../nbs/08_build.ipynb #ab1492a5
 def _utf8_names(paths: list[str]) -> tuple[list[str], list[dict]]:
@@ -126,7 +160,7 @@ class Plan:
     found: int  # files under the images folder
     ignored: dict[str, str]  # paths left out by the listing, with the reason: hidden, duplicate, not an image...
     fp: str  # the fingerprint of the inputs and options
-    states: dict[str, str]  # per split: 'missing', 'done' (kept) or 'other', as `output_state` says
+    states: dict[str, str]  # per split: 'missing', 'done' (kept), 'other' (`output_state`), or 'ready': finished by a stopped build, taken over
     skipped: list[dict]  # files left out before the write: unreadable header or name
     classes: list[str]
     layout: str  # labels from the 'name' or the 'folder'
@@ -134,11 +168,18 @@ class Plan:
     attrs: dict  # {split: the attributes of its file}
     pred: dict  # {split: predicted size, ...}, as `predict_splits` gives
     sampled: int  # images compressed for the estimate (0: exact)
+    run: str = ''  # this build's name in its temporary files (`new_run`)
+    remove: list[str] = field(default_factory=list)  # splits with no images whose old file the commit removes
 
     @property
     def todo(self) -> list[str]:
-        "The splits to write: those with images and no finished file."
-        return [k for k,(paths,_) in self.splits.items() if paths and self.states[k] != 'done']
+        "The splits to write: those with images and no finished file, under its final name or taken over."
+        return [k for k,(paths,_) in self.splits.items() if paths and self.states[k] not in ('done', 'ready')]
+
+    def where(self, cfg: Config, name: str) -> Path:
+        "Where the file of split `name` is until the commit: its final name if kept, else this build's temporary name."
+        q = cfg.split_paths[name]
+        return q if self.states[name] == 'done' else staged_path(q, self.run)
 
 # %% ../nbs/08_build.ipynb #42835a7c
 def plan_build(cfg: Config, dec: Decoder, log=print) -> Plan:
@@ -146,26 +187,30 @@ def plan_build(cfg: Config, dec: Decoder, log=print) -> Plan:
     images,ignored = list_files(cfg.images)
     if not images: raise BuildError(f"no images (jpg, jpeg, png, bmp, tif, tiff, webp) found under {cfg.images}")
     images,misnamed = _utf8_names(images)
-    fp = fingerprint(cfg, images)
+    fp,run = fingerprint(cfg, images),new_run()
     states = {k: output_state(p, fp) for k,p in cfg.split_paths.items()}
-    if not cfg.dry_run: _check_outputs(cfg, states, len(images))
+    states = {k: 'ready' if s != 'done' and _finished(cfg.split_paths[k], fp) else s for k,s in states.items()}
+    if not cfg.dry_run:
+        _check_outputs(cfg, states, len(images))
+        _clean_temporaries(cfg, states, fp, run)
     skipped,classes,layout,splits = _probe_split(cfg, dec, images, log)
     attrs = {k: split_file_attrs(file_attrs(cfg, layout, fp, len(images)), k) for k in splits}
     pred,sampled = _predict(cfg, splits, classes, attrs)
-    if cfg.check_space and not cfg.dry_run: check_free_space({k: p for k,p in pred.items() if states[k] != 'done'})
+    if cfg.check_space and not cfg.dry_run: check_free_space({k: p for k,p in pred.items() if states[k] not in ('done', 'ready')})
+    remove = [k for k,(paths,_) in splits.items() if not paths and cfg.split_paths[k].exists()]  # with --overwrite: refused otherwise
     return Plan(len(images) + len(misnamed) + len(ignored), ignored, fp, states, skipped + misnamed,
-                classes, layout, splits, attrs, pred, sampled)
+                classes, layout, splits, attrs, pred, sampled, run, remove)
 
 # %% ../nbs/08_build.ipynb #7cd45188
 SYNC_BYTES = 64 << 20  # pixels that went through the page cache: put on disk and dropped from it every 64 MB
 
 def _fill_split(blocks, cfg: Config, name: str, paths: list[str], labels: np.ndarray,
-                classes: list[str], attrs: dict, means: ChannelMeans|None, progress: bool) -> list[dict]:
-    "Write split `name` from the next blocks of `blocks` (a `Decoder.map` stream); return the files skipped."
+                classes: list[str], attrs: dict, means: ChannelMeans|None, progress: bool, dest: Path|None = None) -> list[dict]:
+    "Write split `name` from the next blocks of `blocks` (a `Decoder.map` stream) to `dest` (default: its final name); return the files skipped."
     skipped = []
     dims = (len(paths), cfg.size, cfg.size, 3)
     plen = max(len(p.encode()) for p in paths)
-    with HDF5DatasetWriter(dims, cfg.split_paths[name], bufSize=BLOCK, dtype=cfg.dtype, compression=cfg.compression,
+    with HDF5DatasetWriter(dims, dest or cfg.split_paths[name], bufSize=BLOCK, dtype=cfg.dtype, compression=cfg.compression,
                            pathLen=plen, overwrite=True, attrs=attrs, syncEvery=SYNC_BYTES) as w:
         w.storeClassLabels(classes)
         with tqdm(total=len(paths), desc=f'{name:>5}', unit='img', disable=not progress) as bar:
@@ -200,12 +245,15 @@ def _write_split(blocks, cfg: Config, name: str, *args) -> list[dict]:
 
 # %% ../nbs/08_build.ipynb #37da44a2
 def write_splits(p: Plan, cfg: Config, dec: Decoder, progress: bool = True) -> dict[str, dict]:
-    "Write the split files `p` has to do: {split: {seconds, skipped}}."
+    "Write the split files `p` has to do, under this build's temporary names: {split: {seconds, skipped}}."
     blocks,out = dec.map(*(p.splits[k][0] for k in p.todo)),{}
     for name in p.todo:
-        t = time.perf_counter()
-        skipped = _write_split(blocks, cfg, name, *p.splits[name], p.classes, p.attrs[name],
-                               ChannelMeans() if name == 'train' else None, progress)
+        t,dest = time.perf_counter(),p.where(cfg, name)
+        try: skipped = _write_split(blocks, cfg, name, *p.splits[name], p.classes, p.attrs[name],
+                                    ChannelMeans() if name == 'train' else None, progress, dest)
+        except BaseException:  # a failed close leaves these; finished files of earlier splits stay, for a rerun to take over
+            for q in (partial_path(dest), partial_path(dest).with_suffix('.shrink')): q.unlink(missing_ok=True)
+            raise
         out[name] = dict(seconds=time.perf_counter() - t, skipped=skipped)
     return out
 
@@ -217,36 +265,45 @@ def _summary(path: Path, classes: list[str]) -> dict:
     return dict(path=str(path), images=int(counts.sum()), per_class=dict(zip(classes, counts.tolist())),
                 bytes=path.stat().st_size, mean=None if mean is None else mean.tolist(), skipped=skipped)
 
-def _save_json(obj, path: Path):
+def _save_json(obj, path: Path, name: Path|None = None): # name: the file an error names (default: `path`)
     tmp = partial_path(path)
     try:
         tmp.write_text(json.dumps(obj, indent=1))
         os.replace(tmp, path)
     except OSError as e:
         tmp.unlink(missing_ok=True)
-        if _no_space(e): raise BuildError(f"no space left on device writing {path}") from None
+        if _no_space(e): raise BuildError(f"no space left on device writing {name or path}") from None
         raise
 
 # %% ../nbs/08_build.ipynb #55f40e96
 def _split_reports(p: Plan, cfg: Config, written: dict) -> dict:
     out = {}
     for name,(paths,_) in p.splits.items():
-        if not paths: out[name] = dict(path=None, images=0, skipped=[]); continue
-        s = out[name] = _summary(cfg.split_paths[name], p.classes)
+        if not paths: out[name] = dict(path=None, images=0, skipped=[], removed=str(cfg.split_paths[name]) if name in p.remove else None); continue
+        s = out[name] = _summary(p.where(cfg, name), p.classes) | dict(path=str(cfg.split_paths[name]))
         secs = written[name]['seconds'] if name in written else None  # a kept file took no time in this run
         s.update(predicted_bytes=p.pred[name]['bytes'], predicted_exact=p.pred[name]['exact'],
                  reused=name not in written, seconds=None if secs is None else round(secs, 3),
                  images_per_s=None if secs is None else round(s['images'] / max(secs, 1e-9), 1))
     return out
 
+# %% ../nbs/08_build.ipynb #4c41c6d6
+def commit_set(p: Plan, cfg: Config):
+    "Give the set `p` wrote its final names: remove the split files it has none for, rename its split files, then mean.json, report.json last."
+    for k in p.remove: cfg.split_paths[k].unlink(missing_ok=True)
+    for q in (*cfg.split_paths.values(), cfg.mean_json, cfg.report_json):
+        t = staged_path(q, p.run)
+        if t.exists(): os.replace(t, q)
+
 # %% ../nbs/08_build.ipynb #a4d5b880
-def write_report(p: Plan, cfg: Config, written: dict, seconds: float, workers: int = 1, log=print) -> dict:
-    "Write `mean.json` and `report.json` for the files of `p`, `written` in `seconds`; log a summary; return the report."
+def write_report(p: Plan, cfg: Config, written: dict, seconds: float, workers: int = 1, log=print,
+                 commit: bool = True) -> dict: # False: leave mean.json and report.json under temporary names, uncommitted
+    "Write `mean.json` and `report.json` for the files of `p`, `written` in `seconds`; commit the set; log a summary; return the report."
     splits = _split_reports(p, cfg, written)
     mean = dict(zip('RGB', splits['train'].pop('mean')))
     skipped = p.skipped + [s for v in splits.values() for s in v.pop('skipped')]
     for s in splits.values(): s.pop('mean', None)
-    _save_json(mean, cfg.mean_json)
+    _save_json(mean | dict(fingerprint=p.fp), staged_path(cfg.mean_json, p.run), cfg.mean_json)
     stored = sum(s['images'] for s in splits.values())
     new = sum(s['images'] for s in splits.values() if s['path'] and not s['reused'])  # written in this run
     report = dict(version=hdf5_tut.__version__, images_dir=str(cfg.images), out=str(cfg.out), labels_from=p.layout,
@@ -255,14 +312,17 @@ def write_report(p: Plan, cfg: Config, written: dict, seconds: float, workers: i
                   files=dict(found=p.found, stored=stored, skipped=len(skipped), ignored=len(p.ignored)),
                   splits=splits, mean=mean, written=new, seconds=round(seconds, 3), images_per_s=round(new / max(seconds, 1e-9), 1),
                   skipped=skipped, ignored=[dict(path=q, reason=r) for q,r in p.ignored.items()])
-    _save_json(report, cfg.report_json)
+    _save_json(report, staged_path(cfg.report_json, p.run), cfg.report_json)
+    if commit: commit_set(p, cfg)
     _log_summary(report, cfg, log)
     return report
 
 # %% ../nbs/08_build.ipynb #545bec0d
 def _log_summary(r: dict, cfg: Config, log):
     for name,s in r['splits'].items():
-        if not s['path']: log(f"{name:>5}: no images asked for, no file written"); continue
+        if not s['path']:
+            log(f"{name:>5}: no images asked for, no file written" + (f"; {s['removed']} of another build removed" if s.get('removed') else ""))
+            continue
         per = ', '.join(f'{k} {v}' for k,v in s['per_class'].items())
         log(f"{name:>5}: {s['path']}  {s['images']} images ({per}), {s['bytes'] / 1e6:,.1f} MB"
             + ("  [kept: already built from these inputs]" if s['reused'] else ""))

@@ -4,7 +4,7 @@
 
 # %% ../nbs/16_cluster.ipynb #dba22381
 from __future__ import annotations
-import bisect, itertools, json, logging, os, time, uuid
+import bisect, itertools, json, logging, os, shutil, time, uuid
 from contextlib import contextmanager
 from pathlib import Path
 import cv2, h5py, numpy as np
@@ -18,11 +18,11 @@ from .mean import channel_sums
 from .size import row_bytes
 from .reader import FileRows, open_rows
 from .pool import BLOCK, Decoder
-from .build import SYNC_BYTES, BuildLock, Plan, plan_build, write_report, _save_json, _log_summary
+from .build import SYNC_BYTES, BuildLock, Plan, commit_set, plan_build, staged_path, write_report, _save_json, _log_summary
 
 # %% auto #0
 __all__ = ['SHARD_BYTES', 'MAX_OPEN', 'shard_rows', 'shard_name', 'plan_shards', 'write_shard', 'shard_meta', 'write_virtual',
-           'dask_client', 'cluster_build', 'ShardRows', 'virtual_rows', 'check_shards', 'project_build']
+           'dask_client', 'shard_folder', 'cluster_build', 'ShardRows', 'virtual_rows', 'check_shards', 'project_build']
 
 # %% ../nbs/16_cluster.ipynb #e631858a
 SHARD_BYTES = 1 << 30  # pixels per shard by default: see the notebook for why about 1 GB
@@ -156,11 +156,20 @@ def _clean_attempts(folder: Path):
     "Delete the temporary files of attempts that died (their shard is written again under its own name)."
     for p in folder.glob('.*.attempt*'): p.unlink(missing_ok=True)
 
+def shard_folder(out, fp: str) -> Path:
+    "The folder of the shards of the build of fingerprint `fp` into the output folder `out`."
+    return Path(out)/'shards'/fp[:16]
+
+def _drop_old_shards(cfg: Config, fp: str):
+    "Remove what `shards/` holds besides the folder of build `fp`: shards no committed file maps any more."
+    for q in (cfg.out/'shards').iterdir() if (cfg.out/'shards').is_dir() else []:
+        if q != shard_folder(cfg.out, fp): shutil.rmtree(q) if q.is_dir() else q.unlink()
+
 def _shard_args(cfg: Config, p: Plan, s: dict) -> tuple:
     paths,labels = p.splits[s['split']]
     attrs = {k: v for k,v in p.attrs[s['split']].items() if k != 'mean'}  # a shard has sums, the split file the mean
     attrs.update(shard=s['k'], shards=s['n'], rows_planned=[s['start'], s['stop']])
-    return (str(cfg.images.resolve()), str(cfg.out.resolve()/'shards'/s['name']), paths[s['start']:s['stop']],
+    return (str(cfg.images.resolve()), str(shard_folder(cfg.out.resolve(), p.fp)/s['name']), paths[s['start']:s['stop']],
             labels[s['start']:s['stop']], p.classes, cfg.size, cfg.dtype, cfg.compression,
             max(len(p.encode()) for p in paths), attrs)
 
@@ -169,7 +178,7 @@ def _run_shards(client, cfg: Config, p: Plan, shards: list[dict], progress: bool
     "{shard name: metadata} for every shard: kept if done, else written by a task on the cluster."
     from dask.distributed import as_completed
     from hdf5_tut import cluster  # the workers import the task by name, never a notebook's copy
-    folder = cfg.out/'shards'
+    folder = shard_folder(cfg.out, p.fp)
     folder.mkdir(parents=True, exist_ok=True)
     _clean_attempts(folder)
     metas = {s['name']: shard_meta(folder/s['name'], p.fp, (s['start'], s['stop'])) for s in shards}
@@ -192,8 +201,8 @@ def _is_virtual(path: Path) -> bool:
     with h5py.File(path, 'r') as f: return f['images'].is_virtual
 
 def _stitch(cfg: Config, p: Plan, shards: list[dict], metas: dict) -> dict[str, dict]:
-    "Write each split's virtual file, unless the file there maps these very shards; {split: {shards, reused, ...}}."
-    out = {}
+    "Write each split's virtual file (under this build's temporary name), unless the file there maps these very shards; {split: {shards, reused, ...}}."
+    out,folder = {},shard_folder(cfg.out, p.fp)
     for name,(paths,_) in p.splits.items():
         ms = [metas[s['name']] for s in shards if s['split'] == name]
         if not ms: continue
@@ -202,20 +211,23 @@ def _stitch(cfg: Config, p: Plan, shards: list[dict], metas: dict) -> dict[str, 
         if name == 'train':
             sums,rows = np.sum([m['sums'] for m in ms], 0),sum(m['rows'] for m in ms)
             attrs['mean'] = (sums / max(1, rows * cfg.size * cfg.size)).tolist()
-        if not (reused and p.states[name] == 'done' and _is_virtual(cfg.split_paths[name])):  # kept: a reader may have it open
-            write_virtual(cfg.split_paths[name], [(cfg.out/'shards'/m['name'], m['rows']) for m in ms], p.classes,
-                          cfg.size, cfg.dtype, max(len(p.encode()) for p in paths), attrs)
-        out[name] = dict(shards=len(ms), reused=reused, shard_bytes=sum((cfg.out/'shards'/m['name']).stat().st_size for m in ms))
+        if not (reused and p.states[name] in ('done', 'ready') and _is_virtual(p.where(cfg, name))):  # kept: a reader may have it open
+            write_virtual(staged_path(cfg.split_paths[name], p.run), [(folder/m['name'], m['rows']) for m in ms],
+                          p.classes, cfg.size, cfg.dtype, max(len(p.encode()) for p in paths), attrs)
+            p.states[name] = 'ready'  # finished, under this build's temporary name until the commit
+        out[name] = dict(shards=len(ms), reused=reused, shard_bytes=sum((folder/m['name']).stat().st_size for m in ms))
     return out
 
 # %% ../nbs/16_cluster.ipynb #ed91f360
 def _report(cfg: Config, p: Plan, stitched: dict, seconds: float, client, shard_size: int, log) -> dict:
-    "`write_report`'s mean.json and report.json, with each split's shards counted in its bytes."
+    "`write_report`'s mean.json and report.json, with each split's shards counted in its bytes; then the commit of the set."
     written = {k: dict(seconds=seconds) for k,v in stitched.items() if not v['reused']}
-    r = write_report(p, cfg, written, seconds, sum(client.nthreads().values()), log=lambda *a: None)
+    r = write_report(p, cfg, written, seconds, sum(client.nthreads().values()), log=lambda *a: None, commit=False)
     for k,v in stitched.items(): r['splits'][k].update(bytes=r['splits'][k]['bytes'] + v['shard_bytes'], shards=v['shards'])
     r['options'].update(dask=cfg.dask or client.scheduler.address, shard_size=shard_size)
-    _save_json(r, cfg.report_json)
+    _save_json(r, staged_path(cfg.report_json, p.run), cfg.report_json)
+    commit_set(p, cfg)  # as `build` does: the whole set takes its final names at once, report.json last
+    _drop_old_shards(cfg, p.fp)
     _log_summary(r, cfg, log)
     return r
 

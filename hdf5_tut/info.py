@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_info.ipynb #5d79121e
 from __future__ import annotations
-import argparse, sys
+import argparse, json, sys
 from pathlib import Path
 import cv2, h5py, numpy as np
 from .config import BuildError, OneLineParser
@@ -14,7 +14,8 @@ from .size import human
 from .writer import label_names, rows_per_block
 
 # %% auto #0
-__all__ = ['open_hdf5', 'info', 'sample_rows', 'verify', 'format_info', 'format_verify', 'build_parser', 'main', 'hdf5_info']
+__all__ = ['SET_FILES', 'open_hdf5', 'info', 'sample_rows', 'verify', 'format_info', 'format_verify', 'build_parser', 'main',
+           'hdf5_info']
 
 # %% ../nbs/11_info.ipynb #09bc8b0f
 def _one_line(e: BaseException) -> str:
@@ -167,6 +168,35 @@ def _check_paths(f):
     where = {'name': 'file name', 'folder': 'folder'}.get(rule)
     return True,f"{n} source paths, none empty" + (f", each label the class in its {where}" if where else "")
 
+# %% ../nbs/11_info.ipynb #81cebacc
+SET_FILES = ('train.hdf5', 'val.hdf5', 'test.hdf5', 'mean.json', 'report.json')  # a build's outputs, by their default names
+
+def _fingerprint_of(path: Path) -> str|None:
+    "The fingerprint a file of a build records: an HDF5 file's attribute, a JSON file's key; None if it has none."
+    if path.suffix == '.json': return json.loads(path.read_text()).get('fingerprint')
+    with h5py.File(path, 'r') as f: fp = f.attrs.get('fingerprint')
+    return None if fp is None else _plain(fp)
+
+def _check_set(f, path: Path):
+    fp = f.attrs.get('fingerprint')
+    if fp is None: return None,"no fingerprint attribute: not a file of a build's set"
+    fp,folder,unknown = _plain(fp),path.parent,[]
+    others = [folder/n for n in SET_FILES if n != path.name and (folder/n).is_file()]
+    if not others: return None,"no other file of a build beside it"
+    for q in others:
+        try: theirs = _fingerprint_of(q)
+        except Exception as e: return False,f"{q.name} cannot be read: {_one_line(e)}"
+        if theirs is None: unknown.append(q.name)
+        elif theirs != fp: return False,f"{q.name} is from another build (fingerprint {theirs[:12]}..., this file's {fp[:12]}...)"
+    if (folder/'report.json').is_file():
+        listed = [Path(s['path']).name for s in json.loads((folder/'report.json').read_text())['splits'].values() if s.get('path')]
+        gone = [n for n in listed if not (folder/n).exists()]
+        if gone: return False,f"report.json lists {', '.join(gone)}, not beside it"
+    if unknown:
+        one = len(unknown) == 1
+        return None,f"{', '.join(unknown)} record{'s' if one else ''} no fingerprint (an older build): cannot tell if {'it belongs' if one else 'they belong'} with this file"
+    return True,f"{', '.join(q.name for q in others)} beside it are from the same build"
+
 # %% ../nbs/11_info.ipynb #b4281360
 def _check_sources(f, sample: int, seed: int):
     if 'paths' not in f: return None,"no paths dataset: nothing to compare with"
@@ -213,6 +243,7 @@ def verify(path, # an HDF5 file written by `build` (or by `HDF5DatasetWriter` wi
             else: run(name, fn, f, x)
         run('paths', _check_paths, f)
         run('sources', _check_sources, f, sample, seed)
+        run('set', _check_set, f, Path(path))
     return res
 
 # %% ../nbs/11_info.ipynb #f3f50101

@@ -9,7 +9,7 @@ from pathlib import Path
 import cv2, numpy as np
 
 # %% auto #0
-__all__ = ['channel_sums', 'ChannelMeans']
+__all__ = ['channel_sums', 'ChannelMeans', 'load_means']
 
 # %% ../nbs/06_mean.ipynb #a02af257
 def channel_sums(img: np.ndarray) -> np.ndarray:
@@ -36,9 +36,15 @@ class ChannelMeans:
         if not self.pixels: raise ValueError("no pixels were added")
         return dict(zip('RGB', (self.sums / self.pixels).tolist()))
 
-    def save(self, path):
+    def save(self, path, fingerprint: str|None = None): # the fingerprint of the build the means belong to
         "Write the means as JSON to `path`, atomically: a reader sees the old file or the new one, never half of one."
         path = Path(path)
         tmp = path.with_name(f'.{path.name}.partial')
-        tmp.write_text(json.dumps(self.means))
+        tmp.write_text(json.dumps(self.means | ({'fingerprint': fingerprint} if fingerprint else {})))
         os.replace(tmp, path)
+
+# %% ../nbs/06_mean.ipynb #31c0cf37
+def load_means(path) -> tuple[dict, str|None]:
+    "The {'R', 'G', 'B'} means in the JSON file at `path`, and the fingerprint of the build they belong to (None if it records none)."
+    m = json.loads(Path(path).read_text())
+    return {c: float(m[c]) for c in 'RGB'},m.get('fingerprint')

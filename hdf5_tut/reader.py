@@ -9,10 +9,12 @@ from pathlib import Path
 import h5py, numpy as np
 from fastcore.basics import patch
 from .writer import label_names
+from .mean import load_means
 
 # %% auto #0
-__all__ = ['read_rows', 'FileRows', 'open_rows', 'pass_order', 'dist_rank', 'BatchOrder', 'MeanPreprocessor', 'file_identity',
-           'one_hot', 'HDF5DatasetGenerator', 'HDF5Dataset', 'worker_array', 'HDF5Loader', 'torch_loader', 'show_batch']
+__all__ = ['read_rows', 'FileRows', 'open_rows', 'pass_order', 'dist_rank', 'BatchOrder', 'MeanPreprocessor', 'check_means',
+           'file_identity', 'one_hot', 'HDF5DatasetGenerator', 'HDF5Dataset', 'worker_array', 'HDF5Loader',
+           'torch_loader', 'show_batch']
 
 # %% ../nbs/10_reader.ipynb #03b6ccb0
 def _runs(rows: list) -> list:
@@ -197,19 +199,35 @@ def load_state_dict(self: BatchOrder, state: dict):
 # %% ../nbs/10_reader.ipynb #a4efc036
 class MeanPreprocessor:
     "Subtract the mean of each channel from an RGB image; the result is float32."
-    def __init__(self, rMean: float, gMean: float, bMean: float):
-        self.rMean,self.gMean,self.bMean = rMean,gMean,bMean
+    def __init__(self, rMean: float, gMean: float, bMean: float,
+                 fingerprint: str|None = None, # of the build the means belong to; None: unknown
+                 source=None): # the file they were read from, to name it in an error
+        self.rMean,self.gMean,self.bMean,self.fingerprint,self.source = rMean,gMean,bMean,fingerprint,source
         self.mean = np.array([rMean, gMean, bMean], np.float32)
 
     @classmethod
     def from_json(cls, path):
-        "The preprocessor for the means in the JSON file at `path`, as {'R': ..., 'G': ..., 'B': ...}."
-        m = json.loads(Path(path).read_text())
-        return cls(m['R'], m['G'], m['B'])
+        "The preprocessor for the means in the JSON file at `path`, as {'R': ..., 'G': ..., 'B': ...}, with the build's fingerprint."
+        m,fp = load_means(path)
+        return cls(m['R'], m['G'], m['B'], fp, Path(path))
 
     def preprocess(self, image: np.ndarray) -> np.ndarray:
         "`image` (H x W x 3, RGB) minus the means, as float32."
         return np.subtract(image, self.mean, dtype=np.float32)
+
+# %% ../nbs/10_reader.ipynb #4c386dd0
+def check_means(path, # the HDF5 file being read
+                fingerprint, # its `fingerprint` attribute (None if it has none)
+                preprocessors): # what will be applied to its images: preprocessors, or a transform
+    "Raise `ValueError` if a `MeanPreprocessor` among `preprocessors` holds the means of another build than the file at `path`."
+    for p in preprocessors or []:
+        p = getattr(p, '__self__', p)  # a bound `preprocess` given as a transform
+        fp = getattr(p, 'fingerprint', None)
+        if isinstance(fingerprint, bytes): fingerprint = fingerprint.decode()
+        if fp and fingerprint and fp != fingerprint:
+            src = getattr(p, 'source', None)
+            raise ValueError(f"{f'the means of {src}' if src else 'the means'} are from another build than {path} "
+                             f"(fingerprint {fp[:12]}..., the file's {fingerprint[:12]}...); use the mean.json built with it")
 
 # %% ../nbs/10_reader.ipynb #3736f412
 def file_identity(f) -> tuple:
@@ -255,6 +273,8 @@ def _open(self: HDF5DatasetGenerator):
     if self.db is not None: return
     self.db = h5py.File(self.dbPath, 'r')
     self.ident = file_identity(self.db)
+    try: check_means(self.dbPath, self.db.attrs.get('fingerprint'), self.preprocessors)
+    except ValueError: self.close(); raise
     self.labels = self.db['labels'][:]
     self.numImages = len(self.labels)
     if hasattr(self, 'order'): self.order.n = self.numImages
@@ -330,6 +350,7 @@ class HDF5Dataset:
             self.ident = file_identity(f)
             self.labels = f['labels'][:]
             self.classes = label_names(f) if 'label_names' in f else None
+            check_means(self.path, f.attrs.get('fingerprint'), [transform])
         self._f = self._rows = self._pid = None
 
     def __len__(self): return len(self.labels)

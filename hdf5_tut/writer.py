@@ -52,9 +52,9 @@ def _pwrite(fd: int, a: np.ndarray, offset: int):
 
 # %% ../nbs/05_writer.ipynb #43e3ad98
 def partial_path(path) -> Path:
-    "Where the file for `path` is written until it is complete."
+    "Where the file for `path` is written until it is complete: hidden, beside it (a hidden `path` keeps its one dot)."
     path = Path(path)
-    return path.parent/f'.{path.name}.partial'
+    return path.parent/f"{'' if path.name.startswith('.') else '.'}{path.name}.partial"
 
 def label_names(f: h5py.File) -> list[str]:
     "The class names stored by `storeClassLabels`, as `str`."
