@@ -204,13 +204,13 @@ def plan_build(cfg: Config, dec: Decoder, log=print) -> Plan:
 # %% ../nbs/08_build.ipynb #7cd45188
 SYNC_BYTES = 64 << 20  # pixels that went through the page cache: put on disk and dropped from it every 64 MB
 
-def _fill_split(blocks, cfg: Config, name: str, paths: list[str], labels: np.ndarray,
-                classes: list[str], attrs: dict, means: ChannelMeans|None, progress: bool, dest: Path|None = None) -> list[dict]:
-    "Write split `name` from the next blocks of `blocks` (a `Decoder.map` stream) to `dest` (default: its final name); return the files skipped."
+def _fill_split(blocks, cfg: Config, name: str, dest: Path, paths: list[str], labels: np.ndarray,
+                classes: list[str], attrs: dict, means: ChannelMeans|None, progress: bool) -> list[dict]:
+    "Write split `name` from the next blocks of `blocks` (a `Decoder.map` stream) to `dest`; return the files skipped."
     skipped = []
     dims = (len(paths), cfg.size, cfg.size, 3)
     plen = max(len(p.encode()) for p in paths)
-    with HDF5DatasetWriter(dims, dest or cfg.split_paths[name], bufSize=BLOCK, dtype=cfg.dtype, compression=cfg.compression,
+    with HDF5DatasetWriter(dims, dest, bufSize=BLOCK, dtype=cfg.dtype, compression=cfg.compression,
                            pathLen=plen, overwrite=True, attrs=attrs, syncEvery=SYNC_BYTES) as w:
         w.storeClassLabels(classes)
         with tqdm(total=len(paths), desc=f'{name:>5}', unit='img', disable=not progress) as bar:
@@ -234,13 +234,12 @@ def _no_space(e: BaseException|None) -> bool:
         e = e.__context__  # e.g. closing the file after a failed write fails too
     return False
 
-def _write_split(blocks, cfg: Config, name: str, *args) -> list[dict]:
-    "`_fill_split`, which on any failure removes its temporary file, and turns a full disk into one line."
-    path = cfg.split_paths[name]
-    try: return _fill_split(blocks, cfg, name, *args)
+def _write_split(blocks, cfg: Config, name: str, dest: Path, *args) -> list[dict]:
+    "`_fill_split` into `dest`, which on any failure removes its partial file, and turns a full disk into one line."
+    try: return _fill_split(blocks, cfg, name, dest, *args)
     except BaseException as e:
-        partial_path(path).unlink(missing_ok=True)  # a failed close leaves it
-        if _no_space(e): raise BuildError(f"no space left on device writing {path}") from None
+        partial_path(dest).unlink(missing_ok=True)  # a failed close leaves it; finished files of earlier splits stay, for a rerun to take over
+        if _no_space(e): raise BuildError(f"no space left on device writing {cfg.split_paths[name]}") from None
         raise
 
 # %% ../nbs/08_build.ipynb #37da44a2
@@ -248,12 +247,9 @@ def write_splits(p: Plan, cfg: Config, dec: Decoder, progress: bool = True) -> d
     "Write the split files `p` has to do, under this build's temporary names: {split: {seconds, skipped}}."
     blocks,out = dec.map(*(p.splits[k][0] for k in p.todo)),{}
     for name in p.todo:
-        t,dest = time.perf_counter(),p.where(cfg, name)
-        try: skipped = _write_split(blocks, cfg, name, *p.splits[name], p.classes, p.attrs[name],
-                                    ChannelMeans() if name == 'train' else None, progress, dest)
-        except BaseException:  # a failed close leaves these; finished files of earlier splits stay, for a rerun to take over
-            for q in (partial_path(dest), partial_path(dest).with_suffix('.shrink')): q.unlink(missing_ok=True)
-            raise
+        t = time.perf_counter()
+        skipped = _write_split(blocks, cfg, name, p.where(cfg, name), *p.splits[name], p.classes, p.attrs[name],
+                               ChannelMeans() if name == 'train' else None, progress)
         out[name] = dict(seconds=time.perf_counter() - t, skipped=skipped)
     return out
 
@@ -291,9 +287,16 @@ def _split_reports(p: Plan, cfg: Config, written: dict) -> dict:
 def commit_set(p: Plan, cfg: Config):
     "Give the set `p` wrote its final names: remove the split files it has none for, rename its split files, then mean.json, report.json last."
     for k in p.remove: cfg.split_paths[k].unlink(missing_ok=True)
-    for q in (*cfg.split_paths.values(), cfg.mean_json, cfg.report_json):
+    finals = (*cfg.split_paths.values(), cfg.mean_json, cfg.report_json)
+    for q in finals:
         t = staged_path(q, p.run)
         if t.exists(): os.replace(t, q)
+    for d in {q.parent for q in finals}:  # renames live in the folder: put it on disk too, or a power cut can undo them
+        try: fd = os.open(d, os.O_RDONLY)
+        except OSError: continue  # Windows cannot open a folder; its renames are durable as they are
+        try: os.fsync(fd)
+        except OSError: pass  # some file systems refuse fsync on a folder
+        finally: os.close(fd)
 
 # %% ../nbs/08_build.ipynb #a4d5b880
 def write_report(p: Plan, cfg: Config, written: dict, seconds: float, workers: int = 1, log=print,
