@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_pool.ipynb #f8622797
 from __future__ import annotations
-import importlib, multiprocessing as mp, os, queue, signal, threading, time
+import importlib, multiprocessing as mp, multiprocessing.util, os, queue, signal, threading, time
 from functools import partial
 from multiprocessing.shared_memory import SharedMemory
 from pathlib import Path
@@ -180,6 +180,14 @@ def _pool(self: Decoder) -> mp.pool.Pool:
     self._check()  # a stop while the pool started wins over whatever the start raised
     if self.start_error: raise self.start_error
     return self.pool
+
+# %% ../nbs/07_pool.ipynb #a8cddc4d
+def _unblock_stops(_=None):
+    "Unblock SIGINT and SIGTERM in this process: a new child of a fork server that `Decoder._start` started."
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+
+if hasattr(signal, 'pthread_sigmask') and signal.SIGTERM in signal.pthread_sigmask(signal.SIG_BLOCK, ()):
+    mp.util.register_after_fork(_unblock_stops, _unblock_stops)
 
 # %% ../nbs/07_pool.ipynb #7ded0e9d
 def _check_alive(procs: list):
