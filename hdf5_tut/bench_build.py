@@ -10,6 +10,7 @@ from pathlib import Path
 import cv2, numpy as np, psutil
 import hdf5_tut
 from .config import cpu_count
+from .writer import _pwrite, aligned_empty
 from .preprocess import MAX_PIXELS, AspectAwarePreprocessor, ResizeThenCrop, exact_square
 
 # %% auto #0
@@ -34,23 +35,43 @@ def demo_set(n: int, # number of images
 def _jpegs(folder) -> list[str]: return sorted(str(p) for p in Path(folder).iterdir() if p.suffix == '.jpg')
 
 # %% ../nbs/13_bench_build.ipynb #ef669c50
-_aap = None  # the preprocessor of a ceiling worker
+_aap = _fd = _buf = None  # a ceiling worker's preprocessor; when it writes, its output file and block buffer
 
-def _ceiling_init(size: int):
-    global _aap
+def _ceiling_init(size: int, out=None):
+    global _aap, _fd, _buf
     cv2.setNumThreads(1)  # one core per process
     _aap = AspectAwarePreprocessor(size, size)
+    if out is not None:
+        try: _fd = os.open(out, os.O_WRONLY | getattr(os, 'O_DIRECT', 0))
+        except OSError: _fd = os.open(out, os.O_WRONLY)  # a file system without O_DIRECT
+        _buf = aligned_empty((32, size, size, 3), np.uint8)
 
 def _ceiling_block(files) -> float:
     return sum(cv2.sumElems(_aap.preprocess(cv2.imread(f)))[0] for f in files)
 
+def _ceiling_write_block(task) -> float:
+    k,files = task
+    for i,f in enumerate(files): _aap.preprocess(cv2.imread(f), _buf[i])
+    _pwrite(_fd, _buf[:len(files)], k * _buf.nbytes)  # block k's place in one raw file of all the pixels
+    return float(_buf[:len(files)].sum(dtype=np.int64))
+
+# %% ../nbs/13_bench_build.ipynb #bad12daa
 def ceiling(images, # folder of JPEGs
             size: int = 256, # side of the square images
-            workers: int = 0) -> tuple[int, float]: # processes; 0 means all cores
-    "Decode and resize every JPEG in `images` on `workers` forked processes, keeping nothing: (images, checksum)."
+            workers: int = 0, # processes; 0 means all cores
+            out=None) -> tuple[int, float]: # a file to write every image's pixels to, as raw bytes; None writes nothing
+    "Decode and resize every JPEG in `images` on `workers` forked processes, keeping nothing or only the raw pixels: (images, checksum)."
     files = _jpegs(images)
-    with mp.get_context('fork').Pool(workers or cpu_count(), _ceiling_init, (size,)) as pool:
-        return len(files),sum(pool.imap_unordered(_ceiling_block, [files[i:i+32] for i in range(0, len(files), 32)]))
+    blocks = [files[i:i+32] for i in range(0, len(files), 32)]
+    if out is not None:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        with open(out, 'wb') as f: f.truncate(len(files) * size * size * 3)
+    with mp.get_context('fork').Pool(workers or cpu_count(), _ceiling_init, (size, out)) as pool:
+        sums = pool.imap_unordered(_ceiling_block, blocks) if out is None else pool.imap_unordered(_ceiling_write_block, enumerate(blocks))
+        total = sum(sums)
+    if out is not None:
+        with open(out, 'rb+') as f: os.fsync(f.fileno())  # on disk, as the build's files are before it ends
+    return len(files),total
 
 # %% ../nbs/13_bench_build.ipynb #e1d2e315
 def _sample(procs, cpu: dict) -> int:
@@ -198,7 +219,8 @@ def reduced_decode(images, size: int = 256) -> dict:
     return res | dict(max=mx, mean=sad / (len(fit) * size * size * 3), ms_full=1e3 * t_full / len(fit), ms_half=1e3 * t_half / len(fit))
 
 # %% ../nbs/13_bench_build.ipynb #3abe4f2e
-VARIANTS = {'build': 'hdf5_tut build', 'chapter': "chapter's way (float64)", 'ceiling': 'decode+resize ceiling'}
+VARIANTS = {'build': 'hdf5_tut build', 'chapter': "chapter's way (float64)", 'ceiling': 'decode+resize ceiling',
+            'ceiling_write': 'ceiling, pixels written'}
 
 def commands(images, # folder of JPEGs
              out, # folder for this variant's output files
@@ -210,7 +232,8 @@ def commands(images, # folder of JPEGs
     return {'build': f"import sys; from hdf5_tut.build import main; sys.exit(main({argv!r}))",
             'chapter': (f"from hdf5_tut.chapter import chapter_build; from hdf5_tut.preprocess import ResizeThenCrop; "
                         f"chapter_build({images!r}, {out!r}, {size}, pre=ResizeThenCrop, progress=False)"),
-            'ceiling': f"from hdf5_tut.bench_build import ceiling; print(ceiling({images!r}, {size}, {workers}))"}
+            'ceiling': f"from hdf5_tut.bench_build import ceiling; print(ceiling({images!r}, {size}, {workers}))",
+            'ceiling_write': f"from hdf5_tut.bench_build import ceiling; print(ceiling({images!r}, {size}, {workers}, {out + '/pixels.raw'!r}))"}
 
 # %% ../nbs/13_bench_build.ipynb #ddc804cd
 def _clear(folder):
@@ -249,7 +272,7 @@ def build_bench(n: int = 5000, # images
     for v in res.values(): v['images_per_s'] = n / v['seconds']
     ratio = lambda k: res['build']['images_per_s'] / res[k]['images_per_s'] if k in res else None
     return dict(n=n, size=size, workers=workers or cpu_count(), repeats=repeats, variants=res,
-                build_vs_chapter=ratio('chapter'), build_vs_ceiling=ratio('ceiling'),
+                build_vs_chapter=ratio('chapter'), build_vs_ceiling=ratio('ceiling'), build_vs_ceiling_write=ratio('ceiling_write'),
                 memory=dict(sorted(memory.items())),
                 load=os.getloadavg())
 
@@ -262,7 +285,7 @@ def build_bench_table(r: dict) -> str:
     for k,v in r['variants'].items():
         lines.append(f"{VARIANTS[k]:26} {v['seconds']:8.2f} {v['images_per_s']:9,.0f} {v['cpu']:7.1f} "
                      f"{v['peak_rss'] / 2**20:12,.0f} {v['peak_pss'] / 2**20:12,.0f}")
-    lines.append('   '.join(f"build / {k}: {r[f'build_vs_{k}']:.2f}x" for k in ('chapter', 'ceiling') if r[f'build_vs_{k}'] is not None))
+    lines.append('   '.join(f"build / {k}: {r[f'build_vs_{k}']:.2f}x" for k in ('chapter', 'ceiling', 'ceiling_write') if r.get(f'build_vs_{k}') is not None))
     lines.append("peak memory of the build: " + ',  '.join(f"{k:,} images: RSS {a / 2**20:,.0f} MB, PSS {b / 2**20:,.0f} MB"
                                                           for k,(a,b) in r['memory'].items()))
     return '\n'.join(lines)
@@ -274,7 +297,7 @@ def plot_build_bench(r: dict, ax=None):
     ax = ax or plt.subplots(figsize=(6, 2.5))[1]
     names = list(r['variants'])[::-1]
     rates = [r['variants'][k]['images_per_s'] for k in names]
-    ax.barh([VARIANTS[k] for k in names], rates, color=['tab:gray' if k == 'ceiling' else 'tab:red' if k == 'chapter' else 'tab:blue' for k in names])
+    ax.barh([VARIANTS[k] for k in names], rates, color=['tab:gray' if k.startswith('ceiling') else 'tab:red' if k == 'chapter' else 'tab:blue' for k in names])
     for y,v in enumerate(rates): ax.text(v, y, f' {v:,.0f}', va='center')
     ax.set_xlabel('images per second, whole command')
     ax.set_title(f"{r['n']:,} images at {r['size']}x{r['size']}, {r['workers']} workers")

@@ -181,7 +181,7 @@ def _pool(self: Decoder) -> mp.pool.Pool:
     if self.start_error: raise self.start_error
     return self.pool
 
-# %% ../nbs/07_pool.ipynb #a8cddc4d
+# %% ../nbs/07_pool.ipynb #ffe3501e
 def _unblock_stops(_=None):
     "Unblock SIGINT and SIGTERM in this process: a new child of a fork server that `Decoder._start` started."
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
