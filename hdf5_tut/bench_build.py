@@ -55,7 +55,7 @@ def _ceiling_write_block(task) -> float:
     _pwrite(_fd, _buf[:len(files)], k * _buf.nbytes)  # block k's place in one raw file of all the pixels
     return float(_buf[:len(files)].sum(dtype=np.int64))
 
-# %% ../nbs/13_bench_build.ipynb #bad12daa
+# %% ../nbs/13_bench_build.ipynb #b9d1a5f5
 def ceiling(images, # folder of JPEGs
             size: int = 256, # side of the square images
             workers: int = 0, # processes; 0 means all cores
