@@ -84,12 +84,12 @@ def _finished(path: Path, fp: str) -> Path|None:
     return next((q for q in _temporaries(path) if q.suffix not in ('.partial', '.shrink') and output_state(q, fp) == 'done'), None)
 
 # %% ../nbs/08_build.ipynb #3b756c9f
-def _clean_temporaries(cfg: Config, states: dict[str, str], fp: str, run: str):
-    "Remove what earlier builds left beside the outputs, taking over as `run`'s the finished split files `states` marks 'ready'."
+def _clean_temporaries(cfg: Config, ready: dict[str, Path], run: str):
+    "Remove what earlier builds left beside the outputs, taking over as `run`'s the finished split files of `ready` ({split: file})."
     outputs = {**cfg.split_paths, 'mean.json': cfg.mean_json, 'report.json': cfg.report_json}
     for k,q in outputs.items():
-        mine,done = staged_path(q, run),_finished(q, fp) if states.get(k) == 'ready' else None
-        if done: os.replace(done, mine)
+        mine = staged_path(q, run)
+        if k in ready: os.replace(ready[k], mine)
         for t in _temporaries(q):
             if t != mine: t.unlink(missing_ok=True)
 
@@ -189,10 +189,11 @@ def plan_build(cfg: Config, dec: Decoder, log=print) -> Plan:
     images,misnamed = _utf8_names(images)
     fp,run = fingerprint(cfg, images),new_run()
     states = {k: output_state(p, fp) for k,p in cfg.split_paths.items()}
-    states = {k: 'ready' if s != 'done' and _finished(cfg.split_paths[k], fp) else s for k,s in states.items()}
+    ready = {k: q for k,s in states.items() if s != 'done' and (q := _finished(cfg.split_paths[k], fp))}
+    states |= dict.fromkeys(ready, 'ready')
     if not cfg.dry_run:
         _check_outputs(cfg, states, len(images))
-        _clean_temporaries(cfg, states, fp, run)
+        _clean_temporaries(cfg, ready, run)
     skipped,classes,layout,splits = _probe_split(cfg, dec, images, log)
     attrs = {k: split_file_attrs(file_attrs(cfg, layout, fp, len(images)), k) for k in splits}
     pred,sampled = _predict(cfg, splits, classes, attrs)

@@ -16,7 +16,7 @@ from .preprocess import AspectAwarePreprocessor, ImageError, load_rgb
 from .writer import HDF5DatasetWriter, aligned_empty, partial_path
 from .mean import channel_sums
 from .size import row_bytes
-from .reader import FileRows, open_rows
+from .reader import FileRows, open_rows, preadv_all
 from .pool import BLOCK, Decoder
 from .build import SYNC_BYTES, BuildLock, Plan, commit_set, plan_build, staged_path, write_report, _save_json, _log_summary
 
@@ -171,7 +171,7 @@ def _shard_args(cfg: Config, p: Plan, s: dict) -> tuple:
     attrs.update(shard=s['k'], shards=s['n'], rows_planned=[s['start'], s['stop']])
     return (str(cfg.images.resolve()), str(shard_folder(cfg.out.resolve(), p.fp)/s['name']), paths[s['start']:s['stop']],
             labels[s['start']:s['stop']], p.classes, cfg.size, cfg.dtype, cfg.compression,
-            max(len(p.encode()) for p in paths), attrs)
+            max(len(p.encode()) for p in paths), attrs, cfg.decode)
 
 # %% ../nbs/16_cluster.ipynb #5ad55fcf
 def _run_shards(client, cfg: Config, p: Plan, shards: list[dict], progress: bool) -> dict[str, dict]:
@@ -281,8 +281,7 @@ def read_direct(self: ShardRows, dest: np.ndarray, source_sel: slice, dest_sel: 
         n = min(end, self.starts[k + 1]) - r
         view = memoryview(dest[a:a+n]).cast('B')
         fd = self.fds.get(k)
-        got = os.preadv(self._open(k) if fd is None else fd, [view], self.base[k] + r * self.rowbytes)
-        if got != view.nbytes: raise OSError(f"{self.parts[k][0]}: read {got} of {view.nbytes} bytes; is the shard truncated?")
+        preadv_all(self._open(k) if fd is None else fd, view, self.base[k] + r * self.rowbytes, self.parts[k][0])
         r,a = r + n,a + n
 
 @patch

@@ -12,9 +12,9 @@ from .writer import label_names
 from .mean import load_means
 
 # %% auto #0
-__all__ = ['read_rows', 'FileRows', 'open_rows', 'pass_order', 'dist_rank', 'BatchOrder', 'MeanPreprocessor', 'check_means',
-           'file_identity', 'one_hot', 'HDF5DatasetGenerator', 'HDF5Dataset', 'worker_array', 'HDF5Loader',
-           'torch_loader', 'show_batch']
+__all__ = ['read_rows', 'preadv_all', 'FileRows', 'open_rows', 'pass_order', 'dist_rank', 'BatchOrder', 'MeanPreprocessor',
+           'check_means', 'file_identity', 'one_hot', 'HDF5DatasetGenerator', 'HDF5Dataset', 'worker_array',
+           'HDF5Loader', 'torch_loader', 'show_batch']
 
 # %% ../nbs/10_reader.ipynb #03b6ccb0
 def _runs(rows: list) -> list:
@@ -40,6 +40,14 @@ def read_rows(src, # rows from `open_rows`: an h5py dataset or a `FileRows`
     return out[:len(rows)]
 
 # %% ../nbs/10_reader.ipynb #6d4cb1e5
+def preadv_all(fd: int, view: memoryview, at: int, name) -> None:
+    "Fill `view` from byte `at` of the open file `fd`, however many reads it takes; `OSError` naming `name` if the file ends first."
+    done = os.preadv(fd, [view], at)
+    while done < len(view):  # a read returns at most 2 GiB on Linux, and less when a signal interrupts it
+        n = os.preadv(fd, [view[done:]], at + done)
+        if n == 0: raise OSError(f"{name}: read {done} of {len(view)} bytes; is the file truncated?")
+        done += n
+
 class FileRows:
     "The rows of a contiguous, uncompressed HDF5 dataset, read from the file's bytes with `os.preadv`."
     def __init__(self, path, offset: int, shape: tuple, dtype):
@@ -52,23 +60,11 @@ class FileRows:
     def read_runs(self, out: np.ndarray, runs):
         "Each run `(position in out, first row, rows)` of `runs` into `out` (C-contiguous), one positional read each."
         view,rb,at,fd = memoryview(out).cast('B'),self.rowbytes,self.offset,self.fd
-        for a,r,k in runs:
-            v = view[a * rb:(a + k) * rb]
-            n = os.preadv(fd, [v], at + r * rb)
-            if n != len(v): self._read_rest(v, at + r * rb, n)
+        for a,r,k in runs: preadv_all(fd, view[a * rb:(a + k) * rb], at + r * rb, self.path)
 
     def read_direct(self, dest: np.ndarray, source_sel: slice, dest_sel: slice):
         "Rows `source_sel` into `dest[dest_sel]` (slices of whole rows), like h5py's `Dataset.read_direct`."
-        view,at = memoryview(dest[dest_sel]).cast('B'),self.offset + source_sel.start * self.rowbytes
-        n = os.preadv(self.fd, [view], at)
-        if n != len(view): self._read_rest(view, at, n)
-
-    def _read_rest(self, view: memoryview, at: int, done: int):
-        "Fill `view` from byte `at` of the file after a read that stopped at byte `done` of it."
-        while done < len(view):  # a read returns at most 2 GiB on Linux, and less when a signal interrupts it
-            n = os.preadv(self.fd, [view[done:]], at + done)
-            if n == 0: raise OSError(f"{self.path}: read {done} of {len(view)} bytes; is the file truncated?")
-            done += n
+        preadv_all(self.fd, memoryview(dest[dest_sel]).cast('B'), self.offset + source_sel.start * self.rowbytes, self.path)
 
     def close(self, _close=os.close): # `os.close` bound here: `__del__` may run when `os` is gone, at exit
         if getattr(self, 'fd', None) is not None: _close(self.fd)
