@@ -222,12 +222,23 @@ def probe(self: Decoder, paths: list[str]) -> dict[int, str]:
         for d in self._results(self._pool().imap(fn, blocks[i:])): out.update(d)
     return out
 
-# %% ../nbs/07_pool.ipynb #5ff20509
+# %% ../nbs/07_pool.ipynb #80c9ab07
+def _stream(lists, workers: int):
+    "The blocks of `map`: each list's (index, path) pairs in turn, `BLOCK` at a time, fewer near the end so that `workers` finish together."
+    left = sum(map(len, lists))
+    for paths in lists:
+        i = 0
+        while i < len(paths):
+            n = min(BLOCK, len(paths) - i, max(1, left // (2 * workers)) if workers > 1 else BLOCK)
+            yield list(enumerate(paths[i:i+n], i))
+            i,left = i + n,left - n
+
+# %% ../nbs/07_pool.ipynb #7b7324c2
 @patch
 def map(self: Decoder, *lists: list[str]):
     "Yield (pixels, indices decoded, {index: reason}, sums) per block of each list of paths in turn; `probe` them first."
     # a generator: each list's blocks are made when the stream reaches it, not all of them up front
-    blocks = (b for paths in lists for b in _blocks(list(enumerate(paths))))
+    blocks = _stream(lists, self.workers)
     if self.workers == 1:
         for b in blocks:
             self._check()

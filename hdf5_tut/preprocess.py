@@ -9,8 +9,8 @@ import cv2, numpy as np
 from PIL import Image
 
 # %% auto #0
-__all__ = ['MAX_PIXELS', 'DECODABLE', 'RGB_FLAG', 'DCT_MARGIN', 'DCT_FLAGS', 'DECODE', 'AspectAwarePreprocessor',
-           'ResizeThenCrop', 'exact_square', 'ImageError', 'image_size', 'read_image', 'jpeg_size', 'dct_scale',
+__all__ = ['MAX_PIXELS', 'DECODABLE', 'HEAD', 'RGB_FLAG', 'DCT_MARGIN', 'DCT_FLAGS', 'DECODE', 'AspectAwarePreprocessor',
+           'ResizeThenCrop', 'exact_square', 'ImageError', 'jpeg_size', 'image_size', 'read_image', 'dct_scale',
            'dct_flag', 'load_rgb']
 
 # %% ../nbs/04_preprocess.ipynb #e1dc8515
@@ -56,46 +56,13 @@ def exact_square(img: np.ndarray, # RGB (or grayscale) uint8 image
     box = ((w - s) / 2, (h - s) / 2, (w + s) / 2, (h + s) / 2)
     return np.asarray(Image.fromarray(img).resize((size, size), Image.BOX if s >= size else Image.BILINEAR, box=box))
 
-# %% ../nbs/04_preprocess.ipynb #1b47b0c8
+# %% ../nbs/04_preprocess.ipynb #6e293611
 class ImageError(ValueError):
     "An image file that cannot be used; the message is the reason, for the build report."
 
 MAX_PIXELS = 89_478_485  # PIL's default decompression-bomb limit
 # formats, as PIL names them, that OpenCV decodes (MPO: the JPEG variant some cameras write)
 DECODABLE = {'JPEG', 'MPO', 'PNG', 'BMP', 'DIB', 'TIFF', 'WEBP', 'GIF', 'PPM', 'JPEG2000'}
-
-def image_size(path, max_pixels: int = MAX_PIXELS) -> tuple[int, int]:
-    "(width, height) from the file's header, without decoding; `ImageError` if unusable."
-    path = Path(path)
-    if path.stat().st_size == 0: raise ImageError("empty file (0 bytes)")
-    limit,Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS,None  # our own limit, checked below, replaces PIL's
-    try:
-        with Image.open(path) as im: (w,h),fmt = im.size,im.format
-    except OSError as e:  # PIL's "cannot identify image file" has no errno; a real read error has one
-        if e.errno is None: raise ImageError("not an image in a known format") from None
-        raise ImageError(f"cannot be read: {e.strerror.lower()}") from None
-    except Exception: raise ImageError("not an image in a known format") from None
-    finally: Image.MAX_IMAGE_PIXELS = limit
-    if fmt not in DECODABLE: raise ImageError(f"{fmt} images are not supported (use jpg, png, bmp, tif or webp)")
-    if w * h > max_pixels: raise ImageError(f"too many pixels: {w}x{h} is over the limit of {max_pixels:,}")
-    return w,h
-
-# %% ../nbs/04_preprocess.ipynb #9f1b5edd
-RGB_FLAG = getattr(cv2, 'IMREAD_COLOR_RGB', None)  # OpenCV >= 4.10 decodes straight to RGB
-
-def read_image(path, max_pixels: int|None = MAX_PIXELS, # larger images are refused; None: the caller has probed the header already
-               side: int|None = None, # decode a JPEG only as large as a `side`-pixel target needs (see "Camera-sized photos"); None: every pixel
-               rgb: bool = False, # RGB order instead of OpenCV's BGR
-              ) -> np.ndarray:
-    "Decode `path` to a uint8 array in BGR order (OpenCV's) or RGB, or raise `ImageError` with the reason."
-    if max_pixels is not None: image_size(path, max_pixels)
-    data = np.fromfile(path, np.uint8)
-    flag = cv2.IMREAD_COLOR if side is None else dct_flag(data, side)
-    if rgb and RGB_FLAG: flag += RGB_FLAG - cv2.IMREAD_COLOR  # the same pixels, channels in the other order
-    try: img = cv2.imdecode(data, flag)
-    except cv2.error: img = None
-    if img is None: raise ImageError("cannot be decoded (truncated or corrupt)")
-    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB, dst=img) if rgb and not RGB_FLAG else img
 
 # %% ../nbs/04_preprocess.ipynb #2ed62ffb
 def jpeg_size(data) -> tuple[int, int]|None:
@@ -110,6 +77,48 @@ def jpeg_size(data) -> tuple[int, int]|None:
             return int.from_bytes(data[i+7:i+9], 'big'),int.from_bytes(data[i+5:i+7], 'big')
         i += 2 + int.from_bytes(data[i+2:i+4], 'big')  # skip the segment: its length follows the marker
     return None
+
+# %% ../nbs/04_preprocess.ipynb #034ecbeb
+HEAD = 1 << 16  # bytes `image_size` reads: past the EXIF block (up to 64 KB) of nearly every camera JPEG
+
+def _pil_size(path) -> tuple[tuple[int, int], str]:
+    "((width, height), format) of the image at `path` as PIL reads its header; `ImageError` if it cannot."
+    limit,Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS,None  # our own limit, checked by the caller, replaces PIL's
+    try:
+        with Image.open(path) as im: return im.size,im.format
+    except OSError as e:  # PIL's "cannot identify image file" has no errno; a real read error has one
+        if e.errno is None: raise ImageError("not an image in a known format") from None
+        raise ImageError(f"cannot be read: {e.strerror.lower()}") from None
+    except Exception: raise ImageError("not an image in a known format") from None
+    finally: Image.MAX_IMAGE_PIXELS = limit
+
+def image_size(path, max_pixels: int = MAX_PIXELS) -> tuple[int, int]:
+    "(width, height) from the file's header, without decoding; `ImageError` if unusable."
+    try:
+        with open(path, 'rb', buffering=0) as f: head = f.read(HEAD)
+    except OSError as e: raise ImageError(f"cannot be read: {(e.strerror or str(e)).lower()}") from None
+    if not head: raise ImageError("empty file (0 bytes)")
+    (w,h),fmt = (wh,'JPEG') if (wh := jpeg_size(head)) and min(wh) > 0 else _pil_size(path)
+    if fmt not in DECODABLE: raise ImageError(f"{fmt} images are not supported (use jpg, png, bmp, tif or webp)")
+    if w * h > max_pixels: raise ImageError(f"too many pixels: {w}x{h} is over the limit of {max_pixels:,}")
+    return w,h
+
+# %% ../nbs/04_preprocess.ipynb #b28c48fd
+RGB_FLAG = getattr(cv2, 'IMREAD_COLOR_RGB', None)  # OpenCV >= 4.10 decodes straight to RGB
+
+def read_image(path, max_pixels: int|None = MAX_PIXELS, # larger images are refused; None: the caller has probed the header already
+               side: int|None = None, # decode a JPEG only as large as a `side`-pixel target needs (see "Camera-sized photos"); None: every pixel
+               rgb: bool = False, # RGB order instead of OpenCV's BGR
+              ) -> np.ndarray:
+    "Decode `path` to a uint8 array in BGR order (OpenCV's) or RGB, or raise `ImageError` with the reason."
+    if max_pixels is not None: image_size(path, max_pixels)
+    with open(path, 'rb', buffering=0) as f: data = np.frombuffer(f.readall(), np.uint8)  # half of np.fromfile's cost
+    flag = cv2.IMREAD_COLOR if side is None else dct_flag(data, side)
+    if rgb and RGB_FLAG: flag += RGB_FLAG - cv2.IMREAD_COLOR  # the same pixels, channels in the other order
+    try: img = cv2.imdecode(data, flag)
+    except cv2.error: img = None
+    if img is None: raise ImageError("cannot be decoded (truncated or corrupt)")
+    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB, dst=img) if rgb and not RGB_FLAG else img
 
 # %% ../nbs/04_preprocess.ipynb #2b1664e0
 DCT_MARGIN = 2.5  # the reduced shorter side keeps at least this many times the target's side: chosen by the table below
