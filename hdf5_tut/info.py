@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_info.ipynb #5d79121e
 from __future__ import annotations
-import argparse, json, sys
+import argparse, contextlib, json, sys
 from pathlib import Path
 import cv2, h5py, numpy as np
 from .config import BuildError, OneLineParser
@@ -57,18 +57,39 @@ def _classes(f: h5py.File) -> dict:
     return {names[i] if 0 <= i < len(names) else f'label {i}': int(c) for i,c in zip(ids.tolist(), counts)}
 
 # %% ../nbs/11_info.ipynb #85fd6e60
+def _sources(path: Path, f: h5py.File, maps: set) -> tuple[dict, dict|None]:
+    "For the (file name, dataset) pairs `maps` that the virtual datasets of `f` read: {pair: bytes stored, None if missing}, and the source files."
+    if not maps: return {},None
+    from hdf5_tut.cluster import _source_path  # where HDF5 finds a source; only for virtual files, as in `verify`
+    stored,names = {},sorted({n for n,_ in maps})
+    for n in names:
+        pairs = [m for m in maps if m[0] == n]
+        try:
+            with contextlib.nullcontext(f) if n == '.' else h5py.File(_source_path(str(path), n), 'r') as g:
+                stored.update({m: g[m[1]].id.get_storage_size() if m[1] in g else None for m in pairs})
+        except OSError: stored.update(dict.fromkeys(pairs))  # missing or unreadable: HDF5 would read fill values
+    files = {n: _source_path(str(path), n) for n in names if n != '.'}
+    there = [q for q in files.values() if q.is_file()]
+    return stored,dict(files=len(files), bytes=sum(q.stat().st_size for q in there), missing=[n for n,q in files.items() if q not in there])
+
 def info(path) -> dict:
-    "What the HDF5 file at `path` holds: datasets, rows per class, attributes, means and size."
-    path,datasets = Path(path),{}
+    "What the HDF5 file at `path` holds: datasets, rows per class, attributes, means, its size and that of its sources."
+    path,datasets,maps = Path(path),{},{}
     def visit(name, obj):
         if isinstance(obj, h5py.Dataset):
             datasets[name] = dict(shape=obj.shape, dtype=_dtype(obj), layout=_layout(obj),
                                   compression=obj.compression, bytes=obj.id.get_storage_size())
+            if obj.is_virtual: maps[name] = {(m.file_name, m.dset_name) for m in obj.virtual_sources()}
     with open_hdf5(path) as f:
         f.visititems(visit)
+        stored,sources = _sources(path, f, set().union(*maps.values()))
         attrs = {k: _plain(v) for k,v in f.attrs.items()}
         classes = _classes(f)
-    return dict(path=str(path), bytes=path.stat().st_size, datasets=datasets, classes=classes,
+    for name,ms in maps.items():  # a virtual dataset stores nothing itself: its bytes are its sources'
+        d,gone = datasets[name],{n for n,k in ms if stored[n, k] is None}
+        d['bytes'] = sum(stored[m] or 0 for m in ms)
+        if gone: d['layout'] += f", {len(gone)} missing"
+    return dict(path=str(path), bytes=path.stat().st_size, sources=sources, datasets=datasets, classes=classes,
                 mean=attrs.get('mean'), attrs=attrs)
 
 # %% ../nbs/11_info.ipynb #fa11c1be
@@ -251,7 +272,9 @@ def format_info(i: dict) -> str:
     "The text `hdf5_info` prints for the dict of `info`."
     a = i['attrs']
     state = 'complete' if a.get('complete') else 'NOT complete'
-    lines = [f"{i['path']}: {human(i['bytes'])}, {state}", "datasets:"]
+    s = i.get('sources')
+    more = f" + {human(s['bytes'])} in {s['files']} source files" + (f" ({len(s['missing'])} missing)" if s['missing'] else "") if s and s['files'] else ""
+    lines = [f"{i['path']}: {human(i['bytes'])}{more}, {state}", "datasets:"]
     rows = [(name, ' x '.join(map(str, d['shape'])) or 'scalar', d['dtype'],
              d['layout'] + (f", {d['compression']}" if d['compression'] else ""), human(d['bytes']))
             for name,d in i['datasets'].items()]
