@@ -19,7 +19,7 @@ IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 def _why(e: OSError) -> str: return (e.strerror or type(e).__name__).lower()
 
 def _scan(d: Path, rel: str, seen: dict, ignored: dict):
-    "Yield (device, entry) for folder `d` reached as `rel`, or say in `ignored` why it is not walked."
+    "Yield the entries of folder `d` reached as `rel`, or say in `ignored` why it is not walked."
     try:
         st = os.stat(d)
         if (st.st_dev, st.st_ino) in seen:
@@ -28,14 +28,14 @@ def _scan(d: Path, rel: str, seen: dict, ignored: dict):
             return
         seen[st.st_dev, st.st_ino] = rel
         with os.scandir(d) as it:
-            for e in it: yield st.st_dev,e
+            yield from it
     except OSError as e:
         if not rel: raise BuildError(f"images folder {d} cannot be read: {_why(e)}") from None
         ignored[rel] = f'folder cannot be read: {_why(e)}'
 
 # %% ../nbs/03_data.ipynb #d872f52a
-def _entry(dev: int, e: os.DirEntry) -> tuple[str, object]:
-    "('folder'|'image'|'ignored', detail) for one entry; an image's detail is its (device, inode)."
+def _entry(e: os.DirEntry) -> tuple[str, object]:
+    "('folder'|'image'|'ignored', detail) for one entry; an image's detail is its (device, inode), from `stat`."
     if e.name.startswith('.'): return 'ignored','hidden folder' if e.is_dir() else 'hidden file'
     if e.is_dir(): return 'folder',None
     if not e.is_file():
@@ -43,8 +43,8 @@ def _entry(dev: int, e: os.DirEntry) -> tuple[str, object]:
         try: os.stat(e.path); return 'ignored','symlink to something that is not a file'
         except OSError as x: return 'ignored',f'broken symlink: {_why(x)}'
     if not e.name.lower().endswith(IMAGE_EXTS): return 'ignored','not an image file extension'
-    if not e.is_symlink(): return 'image',(dev, e.inode())  # the inode is in the folder listing: no stat call
-    st = e.stat()
+    try: st = e.stat()  # the file's own device and inode, for a link and for its target alike (see below)
+    except OSError as x: return 'ignored',f'cannot be read: {_why(x)}'  # gone since the folder was read
     return 'image',(st.st_dev, st.st_ino)
 
 # %% ../nbs/03_data.ipynb #27c9c387
@@ -56,8 +56,8 @@ def list_files(root) -> tuple[list[str], dict[str, str]]:
     real,linked,seen,found,twice,through,ignored = [('', False)],[],{},{},{},set(),{}
     while real or linked:
         rel,via = real.pop() if real else heapq.heappop(linked)
-        for dev,e in _scan(root/rel, rel, seen, ignored):
-            r,(kind,detail) = f"{rel}/{e.name}" if rel else e.name,_entry(dev, e)
+        for e in _scan(root/rel, rel, seen, ignored):
+            r,(kind,detail) = f"{rel}/{e.name}" if rel else e.name,_entry(e)
             if kind == 'ignored': ignored[r] = detail
             elif kind == 'folder':
                 if e.is_symlink(): heapq.heappush(linked, (r, True))

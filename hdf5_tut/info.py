@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_info.ipynb #5d79121e
 from __future__ import annotations
-import argparse, json, sys
+import argparse, contextlib, json, sys
 from pathlib import Path
 import cv2, h5py, numpy as np
 from .config import BuildError, OneLineParser
@@ -57,18 +57,39 @@ def _classes(f: h5py.File) -> dict:
     return {names[i] if 0 <= i < len(names) else f'label {i}': int(c) for i,c in zip(ids.tolist(), counts)}
 
 # %% ../nbs/11_info.ipynb #85fd6e60
+def _sources(path: Path, f: h5py.File, maps: set) -> tuple[dict, dict|None]:
+    "For the (file name, dataset) pairs `maps` that the virtual datasets of `f` read: {pair: bytes stored, None if missing}, and the source files."
+    if not maps: return {},None
+    from hdf5_tut.cluster import _source_path  # where HDF5 finds a source; only for virtual files, as in `verify`
+    stored,names = {},sorted({n for n,_ in maps})
+    for n in names:
+        pairs = [m for m in maps if m[0] == n]
+        try:
+            with contextlib.nullcontext(f) if n == '.' else h5py.File(_source_path(str(path), n), 'r') as g:
+                stored.update({m: g[m[1]].id.get_storage_size() if m[1] in g else None for m in pairs})
+        except OSError: stored.update(dict.fromkeys(pairs))  # missing or unreadable: HDF5 would read fill values
+    files = {n: _source_path(str(path), n) for n in names if n != '.'}
+    there = [q for q in files.values() if q.is_file()]
+    return stored,dict(files=len(files), bytes=sum(q.stat().st_size for q in there), missing=[n for n,q in files.items() if q not in there])
+
 def info(path) -> dict:
-    "What the HDF5 file at `path` holds: datasets, rows per class, attributes, means and size."
-    path,datasets = Path(path),{}
+    "What the HDF5 file at `path` holds: datasets, rows per class, attributes, means, its size and that of its sources."
+    path,datasets,maps = Path(path),{},{}
     def visit(name, obj):
         if isinstance(obj, h5py.Dataset):
             datasets[name] = dict(shape=obj.shape, dtype=_dtype(obj), layout=_layout(obj),
                                   compression=obj.compression, bytes=obj.id.get_storage_size())
+            if obj.is_virtual: maps[name] = {(m.file_name, m.dset_name) for m in obj.virtual_sources()}
     with open_hdf5(path) as f:
         f.visititems(visit)
+        stored,sources = _sources(path, f, set().union(*maps.values()))
         attrs = {k: _plain(v) for k,v in f.attrs.items()}
         classes = _classes(f)
-    return dict(path=str(path), bytes=path.stat().st_size, datasets=datasets, classes=classes,
+    for name,ms in maps.items():  # a virtual dataset stores nothing itself: its bytes are its sources'
+        d,gone = datasets[name],{n for n,k in ms if stored[n, k] is None}
+        d['bytes'] = sum(stored[m] or 0 for m in ms)
+        if gone: d['layout'] += f", {len(gone)} missing"
+    return dict(path=str(path), bytes=path.stat().st_size, sources=sources, datasets=datasets, classes=classes,
                 mean=attrs.get('mean'), attrs=attrs)
 
 # %% ../nbs/11_info.ipynb #fa11c1be
@@ -177,25 +198,36 @@ def _fingerprint_of(path: Path) -> str|None:
     with h5py.File(path, 'r') as f: fp = f.attrs.get('fingerprint')
     return None if fp is None else _plain(fp)
 
-def _check_set(f, path: Path):
+def _set_files(path: Path, mean_json=None, report_json=None) -> list[Path]:
+    "The other files of `path`'s build: by their default names beside it, `mean_json` and `report_json` where given."
+    given = {'mean.json': mean_json, 'report.json': report_json}
+    return [Path(given[n]) if given.get(n) else path.parent/n for n in SET_FILES if n != path.name or given.get(n)]
+
+# %% ../nbs/11_info.ipynb #94b45a22
+def _check_set(f, path: Path, mean_json=None, report_json=None):
     fp = f.attrs.get('fingerprint')
     if fp is None: return None,"no fingerprint attribute: not a file of a build's set"
+    gone = [p for p in (mean_json, report_json) if p is not None and not Path(p).is_file()]
+    if gone: return False,f"{gone[0]} does not exist"
     fp,folder,unknown = _plain(fp),path.parent,[]
-    others = [folder/n for n in SET_FILES if n != path.name and (folder/n).is_file()]
+    others = [q for q in _set_files(path, mean_json, report_json) if q.is_file()]
     if not others: return None,"no other file of a build beside it"
+    def shown(q): return q.name if q.parent == folder else str(q)
     for q in others:
         try: theirs = _fingerprint_of(q)
-        except Exception as e: return False,f"{q.name} cannot be read: {_one_line(e)}"
-        if theirs is None: unknown.append(q.name)
-        elif theirs != fp: return False,f"{q.name} is from another build (fingerprint {theirs[:12]}..., this file's {fp[:12]}...)"
-    if (folder/'report.json').is_file():
-        listed = [Path(s['path']).name for s in json.loads((folder/'report.json').read_text())['splits'].values() if s.get('path')]
+        except Exception as e: return False,f"{shown(q)} cannot be read: {_one_line(e)}"
+        if theirs is None: unknown.append(shown(q))
+        elif theirs != fp: return False,f"{shown(q)} is from another build (fingerprint {theirs[:12]}..., this file's {fp[:12]}...)"
+    report = Path(report_json or folder/'report.json')
+    if report.is_file():
+        listed = [Path(s['path']).name for s in json.loads(report.read_text())['splits'].values() if s.get('path')]
         gone = [n for n in listed if not (folder/n).exists()]
-        if gone: return False,f"report.json lists {', '.join(gone)}, not beside it"
+        if gone: return False,f"{shown(report)} lists {', '.join(gone)}, not beside it"
     if unknown:
         one = len(unknown) == 1
         return None,f"{', '.join(unknown)} record{'s' if one else ''} no fingerprint (an older build): cannot tell if {'it belongs' if one else 'they belong'} with this file"
-    return True,f"{', '.join(q.name for q in others)} beside it are from the same build"
+    beside = all(q.parent == folder for q in others)
+    return True,f"{', '.join(map(shown, others))}{' beside it' if beside else ''} are from the same build"
 
 # %% ../nbs/11_info.ipynb #b4281360
 def _check_sources(f, sample: int, seed: int):
@@ -221,7 +253,9 @@ def _check_sources(f, sample: int, seed: int):
 # %% ../nbs/11_info.ipynb #800d2098
 def verify(path, # an HDF5 file written by `build` (or by `HDF5DatasetWriter` with paths)
            sample: int = 16, # rows to compare with their re-decoded source images
-           seed: int = 0): # chooses the sampled rows
+           seed: int = 0, # chooses the sampled rows
+           mean_json=None, # the build's mean.json for the `set` check, if not mean.json beside `path`
+           report_json=None): # the build's report.json for the `set` check, if not report.json beside `path`
     "Check the file at `path`; a list of (check, ok, detail), `ok` being True, False or None (not checked)."
     res = []
     def run(name, fn, *args):
@@ -243,7 +277,7 @@ def verify(path, # an HDF5 file written by `build` (or by `HDF5DatasetWriter` wi
             else: run(name, fn, f, x)
         run('paths', _check_paths, f)
         run('sources', _check_sources, f, sample, seed)
-        run('set', _check_set, f, Path(path))
+        run('set', _check_set, f, Path(path), mean_json, report_json)
     return res
 
 # %% ../nbs/11_info.ipynb #f3f50101
@@ -251,7 +285,9 @@ def format_info(i: dict) -> str:
     "The text `hdf5_info` prints for the dict of `info`."
     a = i['attrs']
     state = 'complete' if a.get('complete') else 'NOT complete'
-    lines = [f"{i['path']}: {human(i['bytes'])}, {state}", "datasets:"]
+    s = i.get('sources')
+    more = f" + {human(s['bytes'])} in {s['files']} source files" + (f" ({len(s['missing'])} missing)" if s['missing'] else "") if s and s['files'] else ""
+    lines = [f"{i['path']}: {human(i['bytes'])}{more}, {state}", "datasets:"]
     rows = [(name, ' x '.join(map(str, d['shape'])) or 'scalar', d['dtype'],
              d['layout'] + (f", {d['compression']}" if d['compression'] else ""), human(d['bytes']))
             for name,d in i['datasets'].items()]
@@ -284,16 +320,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--verify', action='store_true', help="check each file; exit code 1 if any check fails")
     p.add_argument('--sample', type=int, default=16, metavar='N', help="rows compared with their source images (default: 16)")
     p.add_argument('--seed', type=int, default=0, help="chooses the sampled rows (default: 0)")
+    for n in ('mean_json', 'report_json'):  # as hdf5_build names them, for a build given --mean-json or --report-json
+        p.add_argument('--' + n.replace('_', '-'), type=Path, metavar=n.upper(),
+                       help=f"with --verify: the build's {n.replace('_', '.')} for the set check (default: the one beside each FILE)")
     return p
 
 def main(argv=None) -> int:
     "Run `hdf5_info` with `argv`; return the exit code."
-    a,code = build_parser().parse_args(argv),0
+    p = build_parser()
+    a,code = p.parse_args(argv),0
+    if (a.mean_json or a.report_json) and not a.verify: p.error("--mean-json and --report-json go with --verify")
     for n,path in enumerate(a.files):
         if n: print()
         try:
             if a.verify:
-                res = verify(path, a.sample, a.seed)
+                res = verify(path, a.sample, a.seed, a.mean_json, a.report_json)
                 print(format_verify(path, res), flush=True)
                 code |= any(ok is False for _,ok,_ in res)
             else: print(format_info(info(path)), flush=True)

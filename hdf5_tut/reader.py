@@ -14,7 +14,7 @@ from .mean import load_means
 # %% auto #0
 __all__ = ['read_rows', 'preadv_all', 'FileRows', 'open_rows', 'pass_order', 'dist_rank', 'BatchOrder', 'MeanPreprocessor',
            'check_means', 'file_identity', 'one_hot', 'HDF5DatasetGenerator', 'HDF5Dataset', 'worker_array',
-           'HDF5Loader', 'torch_loader', 'show_batch']
+           'HDF5Loader', 'torch_loader', 'display_array', 'show_batch']
 
 # %% ../nbs/10_reader.ipynb #03b6ccb0
 def _runs(rows: list) -> list:
@@ -425,14 +425,28 @@ def torch_loader(path, # HDF5 file with `images` and `labels`
     order = BatchOrder(len(ds), batch_size, shuffle, block, buffer, seed, rank, world_size, drop_last)
     return HDF5Loader(DataLoader(ds, batch_size=None, sampler=order, num_workers=num_workers, **kwargs), order)
 
+# %% ../nbs/10_reader.ipynb #38b821a9
+def display_array(images: np.ndarray, # rows as stored, ... x 3, of any pixel type, values 0..255
+                  channel_order: str = 'RGB'): # the order of the stored channels: 'RGB' or 'BGR'
+    "`images` as `imshow` draws them right: `uint8` (rounded, clipped to 0..255), channels in RGB order."
+    if channel_order not in ('RGB', 'BGR'): raise ValueError(f"channel_order must be 'RGB' or 'BGR', not {channel_order!r}")
+    out = images if images.dtype == np.uint8 else np.clip(np.rint(images), 0, 255).astype(np.uint8)
+    return out[..., ::-1] if channel_order == 'BGR' else out
+
 # %% ../nbs/10_reader.ipynb #9dd055f1
+def _channel_order(f: h5py.File) -> str:
+    "The file's `channel_order` attribute; RGB if it has none, as `HDF5DatasetWriter` alone writes no attribute."
+    o = f.attrs.get('channel_order', 'RGB')
+    return o.decode() if isinstance(o, bytes) else str(o)
+
 def show_batch(path, # HDF5 file with `images`, `labels` and `label_names`
                n: int = 16, # number of images
                ncols: int = 8, # images per row of the grid
                rows=None, # which rows to show; a random sample of `n` if None
                seed: int|None = 0, # seed of the sample
                dataKey: str = 'images', # name of the pixel dataset
-               size: float = 1.6): # inches per image
+               size: float = 1.6, # inches per image
+               channel_order: str|None = None): # 'RGB' or 'BGR'; None: the file's `channel_order` attribute, else RGB
     "A matplotlib figure of images from the HDF5 file at `path`, titled with their class names."
     import matplotlib.pyplot as plt
     with h5py.File(path, 'r') as f:
@@ -440,6 +454,7 @@ def show_batch(path, # HDF5 file with `images`, `labels` and `label_names`
         rows = np.sort(np.random.default_rng(seed).choice(total, min(n, total), replace=False)) if rows is None else np.asarray(rows)
         images,labels = read_rows(f[dataKey], rows),f['labels'][:][rows]
         names = label_names(f) if 'label_names' in f else [str(l) for l in range(labels.max() + 1)]
+        images = display_array(images, channel_order or _channel_order(f))
     nrows = max(1, -(-len(rows) // ncols))
     fig,axs = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * (size + 0.3)), squeeze=False)
     for ax in axs.flat: ax.axis('off')
