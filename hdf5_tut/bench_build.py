@@ -114,13 +114,21 @@ def _tree(top: psutil.Process, known: dict) -> list[psutil.Process]:
             except psutil.Error: pass
     return [known[p] for p in pids if p in known]
 
-# %% ../nbs/13_bench_build.ipynb #f344fdbf
+# %% ../nbs/13_bench_build.ipynb #e1f118c2
+def _host_seconds() -> dict:
+    "CPU seconds the machine has spent so far waiting for disks (iowait) and taken by its hypervisor (steal), from Linux's /proc/stat; {} elsewhere."
+    try:
+        with open('/proc/stat') as f: v = f.readline().split()  # cpu user nice system idle iowait irq softirq steal ...
+    except OSError: return {}
+    return dict(iowait=int(v[5]) / os.sysconf('SC_CLK_TCK'), steal=int(v[8]) / os.sysconf('SC_CLK_TCK')) if v[0] == 'cpu' and len(v) > 8 else {}
+
+# %% ../nbs/13_bench_build.ipynb #f9b3d683
 def run(code: str, # Python source to run in a fresh interpreter
         interval: float = 0.02) -> dict: # seconds between memory samples
     "Run `code` in a fresh Python: wall and CPU seconds (start-up included), peak memory of its process tree, output."
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path(hdf5_tut.__file__).parent.parent), os.environ.get('PYTHONPATH', '')]))
     with tempfile.TemporaryFile('w+') as log:
-        t0 = time.perf_counter()
+        t0,h0 = time.perf_counter(),_host_seconds()
         proc = subprocess.Popen([sys.executable, '-c', code], env=env, stdout=log, stderr=subprocess.STDOUT)
         top,known,rss,pss,i,cpu = psutil.Process(proc.pid),{},0,0,0,{}
         while True:
@@ -130,12 +138,12 @@ def run(code: str, # Python source to run in a fresh interpreter
             if i % 25 == 0: pss = max(pss, _pss(procs))  # PSS costs milliseconds: twice a second
             rss,i = max(rss, _sample(procs, cpu)),i + 1
             time.sleep(interval)
-        secs = time.perf_counter() - t0
+        secs,h1 = time.perf_counter() - t0,_host_seconds()
         proc.returncode = os.waitstatus_to_exitcode(status)
         log.seek(0)
         out = log.read()
     if proc.returncode: raise RuntimeError(f"benchmark command failed ({proc.returncode}):\n{code}\n{out}")
-    return dict(seconds=secs, cpu=sum(cpu.values()), peak_rss=rss, peak_pss=pss, output=out)
+    return dict(seconds=secs, cpu=sum(cpu.values()), peak_rss=rss, peak_pss=pss, output=out, **{k: h1[k] - h0[k] for k in h0})
 
 # %% ../nbs/13_bench_build.ipynb #adae7fe5
 def _decode_pickled(task) -> np.ndarray:
@@ -235,7 +243,7 @@ def commands(images, # folder of JPEGs
             'ceiling': f"from hdf5_tut.bench_build import ceiling; print(ceiling({images!r}, {size}, {workers}))",
             'ceiling_write': f"from hdf5_tut.bench_build import ceiling; print(ceiling({images!r}, {size}, {workers}, {out + '/pixels.raw'!r}))"}
 
-# %% ../nbs/13_bench_build.ipynb #ddc804cd
+# %% ../nbs/13_bench_build.ipynb #b307e98b
 def _clear(folder):
     shutil.rmtree(folder, ignore_errors=True)
     os.sync()  # the next command must not pay for this one's writes
@@ -268,7 +276,8 @@ def build_bench(n: int = 5000, # images
             x = run(commands(demo_set(m, cache=cache), work/'out', size, workers)['build'])
             memory[m] = (x['peak_rss'], x['peak_pss'])
     finally: _clear(work)
-    res = {k: {f: float(np.median([x[f] for x in v])) for f in ('seconds', 'cpu', 'peak_rss', 'peak_pss')} for k,v in runs.items()}
+    fields = ('seconds', 'cpu', 'peak_rss', 'peak_pss', *_host_seconds())
+    res = {k: {f: float(np.median([x[f] for x in v])) for f in fields} for k,v in runs.items()}
     for v in res.values(): v['images_per_s'] = n / v['seconds']
     ratio = lambda k: res['build']['images_per_s'] / res[k]['images_per_s'] if k in res else None
     return dict(n=n, size=size, workers=workers or cpu_count(), repeats=repeats, variants=res,
@@ -276,15 +285,17 @@ def build_bench(n: int = 5000, # images
                 memory=dict(sorted(memory.items())),
                 load=os.getloadavg())
 
-# %% ../nbs/13_bench_build.ipynb #efeff143
+# %% ../nbs/13_bench_build.ipynb #0ce7e818
 def build_bench_table(r: dict) -> str:
     "The results of `build_bench` as a table and ratios."
     lines = [f"{r['n']:,} demo images, {r['size']}x{r['size']}, {r['workers']} workers, median of {r['repeats']} round(s); "
              f"load average {r['load'][0]:.1f} at the end",
-             f"{'':26} {'seconds':>8} {'images/s':>9} {'CPU s':>7} {'peak RSS MB':>12} {'peak PSS MB':>12}"]
+             f"{'':26} {'seconds':>8} {'images/s':>9} {'CPU s':>7} {'peak RSS MB':>12} {'peak PSS MB':>12}"
+             + (f" {'steal s':>8} {'iowait s':>9}" if 'steal' in r['variants']['build'] else '')]
     for k,v in r['variants'].items():
         lines.append(f"{VARIANTS[k]:26} {v['seconds']:8.2f} {v['images_per_s']:9,.0f} {v['cpu']:7.1f} "
-                     f"{v['peak_rss'] / 2**20:12,.0f} {v['peak_pss'] / 2**20:12,.0f}")
+                     f"{v['peak_rss'] / 2**20:12,.0f} {v['peak_pss'] / 2**20:12,.0f}"
+                     + (f" {v['steal']:8.1f} {v['iowait']:9.1f}" if 'steal' in v else ''))
     lines.append('   '.join(f"build / {k}: {r[f'build_vs_{k}']:.2f}x" for k in ('chapter', 'ceiling', 'ceiling_write') if r.get(f'build_vs_{k}') is not None))
     lines.append("peak memory of the build: " + ',  '.join(f"{k:,} images: RSS {a / 2**20:,.0f} MB, PSS {b / 2**20:,.0f} MB"
                                                           for k,(a,b) in r['memory'].items()))
