@@ -43,13 +43,12 @@ def _decode_block(task) -> tuple[int, list[int], dict[int, str], np.ndarray]:
         except Exception as e: bad[i] = f"failed: {type(e).__name__}: {e}"
     return slot,ok,bad,np.array(sums).reshape(-1, 3)
 
-# %% ../nbs/07_pool.ipynb #789a3cbf
+# %% ../nbs/07_pool.ipynb #a5e4b082
 def _probe_block(items, root: Path, max_pixels: int) -> dict[int, str]:
     bad = {}
     for i,path in items:
         try: image_size(root/path, max_pixels)
         except ImageError as e: bad[i] = str(e)
-        except OSError as e: bad[i] = f"cannot be read: {e.strerror}"
     return bad
 
 def _blocks(items, n=BLOCK): return [items[i:i+n] for i in range(0, len(items), n)]
