@@ -64,7 +64,7 @@ def _keep_freed_memory(keep: int = MALLOC_KEEP) -> bool:
     M_TRIM_THRESHOLD,M_MMAP_THRESHOLD = -1,-3  # from glibc's malloc.h
     return bool(mallopt(M_MMAP_THRESHOLD, keep // 4)) and bool(mallopt(M_TRIM_THRESHOLD, keep))
 
-# %% ../nbs/07_pool.ipynb #a2ab835b
+# %% ../nbs/07_pool.ipynb #0d4dd235
 def _obey(parent: int):
     "Wait for a SIGTERM (blocked in every thread) from process `parent`, and exit; one from anyone else is ignored."
     while signal.sigwaitinfo({signal.SIGTERM}).si_pid != parent: pass
@@ -78,7 +78,8 @@ def _init_worker(shm_name: str, root: Path, size: int, parent: int|None = None, 
     elif hasattr(signal, 'pthread_sigmask'): signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})  # the fork server's
     cv2.setNumThreads(1)  # parallel across processes, not inside OpenCV
     _keep_freed_memory()
-    shm = SharedMemory(shm_name)
+    try: shm = SharedMemory(shm_name)
+    except FileNotFoundError: os._exit(1)  # the build has ended: a worker the pool started to replace a dead one came too late
     _state['shm'] = shm  # keep the mapping alive as long as the worker
     _setup(_slots(shm.buf, size), root, size, decode)
 
