@@ -15,7 +15,7 @@ from .preprocess import AspectAwarePreprocessor, ImageError, image_size, load_rg
 from .mean import channel_sums
 
 # %% auto #0
-__all__ = ['BLOCK', 'MALLOC_KEEP', 'START_TIMEOUT', 'Decoder', 'Stopped']
+__all__ = ['BLOCK', 'MALLOC_KEEP', 'START_TIMEOUT', 'decode_items', 'Decoder', 'Stopped']
 
 # %% ../nbs/07_pool.ipynb #dbc2c035
 BLOCK = 32  # images per task: large enough to amortise the hand-off, small enough to keep both cores busy
@@ -29,19 +29,26 @@ def _slots(buf, size: int) -> np.ndarray:
 def _setup(slots: np.ndarray, root: Path, size: int, decode: str = 'reduced'):
     _state.update(slots=slots, root=Path(root), aap=AspectAwarePreprocessor(size, size), decode=decode)
 
-# %% ../nbs/07_pool.ipynb #c28c4ade
-def _decode_block(task) -> tuple[int, list[int], dict[int, str], np.ndarray]:
-    "Decode the images of one block into its slot: (slot, indices decoded, {index: reason}, channel sums)."
-    slot,items = task
-    out,ok,bad,sums = _state['slots'][slot],[],{},[]
+# %% ../nbs/07_pool.ipynb #4d4cd0b7
+def decode_items(root: Path, # the folder the paths are relative to
+                 items, # (index, path) pairs
+                 aap: AspectAwarePreprocessor, out: np.ndarray, # rows of `out` get the images, packed from the first
+                 decode: str = 'reduced') -> tuple[list[int], dict[int, str], np.ndarray]:
+    "Decode `items` into `out` with `load_rgb`: (indices decoded, {index: reason}, their channel sums); headers probed already."
+    ok,bad,sums = [],{},[]
     for i,path in items:
         try:
-            px = load_rgb(_state['root']/path, _state['aap'], None, out=out[len(ok)], decode=_state['decode'])  # None: `probe` has checked the header
+            px = load_rgb(root/path, aap, None, out=out[len(ok)], decode=decode)  # None: `probe` has checked the header
             sums.append(channel_sums(px))  # now, while the pixels are in the CPU's cache
             ok.append(i)
         except ImageError as e: bad[i] = str(e)
         except Exception as e: bad[i] = f"failed: {type(e).__name__}: {e}"
-    return slot,ok,bad,np.array(sums).reshape(-1, 3)
+    return ok,bad,np.array(sums).reshape(-1, 3)
+
+def _decode_block(task) -> tuple[int, list[int], dict[int, str], np.ndarray]:
+    "Decode the images of one block into its slot: (slot, indices decoded, {index: reason}, channel sums)."
+    slot,items = task
+    return slot,*decode_items(_state['root'], items, _state['aap'], _state['slots'][slot], _state['decode'])
 
 # %% ../nbs/07_pool.ipynb #a5e4b082
 def _probe_block(items, root: Path, max_pixels: int) -> dict[int, str]:
