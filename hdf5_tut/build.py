@@ -23,7 +23,7 @@ __all__ = ['FORMAT', 'SAMPLE', 'SYNC_BYTES', 'LOCK', 'fingerprint', 'output_stat
            'split_file_attrs', 'Plan', 'plan_build', 'write_splits', 'commit_set', 'write_report', 'BuildLock', 'build',
            'build_parser', 'main', 'hdf5_build']
 
-# %% ../nbs/08_build.ipynb #f1b42b10
+# %% ../nbs/08_build.ipynb #ff91ab82
 FORMAT = 3  # bump when what the files hold changes, so older files are rebuilt (3: mean.json and report.json carry the fingerprint)
 
 def _fp_options(cfg: Config) -> dict:
@@ -31,11 +31,12 @@ def _fp_options(cfg: Config) -> dict:
     return dict(format=FORMAT, size=cfg.size, dtype=cfg.dtype, val=cfg.val, test=cfg.test, seed=cfg.seed,
                 labels=cfg.labels, max_pixels=cfg.max_pixels, compression=cfg.compression, decode=cfg.decode)
 
-def fingerprint(cfg: Config, paths: list[str]) -> str:
+def fingerprint(cfg: Config, paths: list[str],
+                stats: dict|None = None) -> str: # {path: `os.stat` result} that `list_files` gave, so as not to stat each file again
     "SHA-256 of the options that shape the output and of the listing of `paths` under `cfg.images`."
     h = hashlib.sha256(json.dumps(_fp_options(cfg)).encode())
     for p in paths:
-        try: st = (cfg.images/p).stat()
+        try: st = (stats or {}).get(p) or (cfg.images/p).stat()
         except OSError: h.update(f'{p}\0gone\n'.encode()); continue  # a broken link: the probe reports it
         h.update(f'{p}\0{st.st_size}\0{st.st_mtime_ns}\n'.encode())
     return h.hexdigest()
@@ -181,13 +182,14 @@ class Plan:
         q = cfg.split_paths[name]
         return q if self.states[name] == 'done' else staged_path(q, self.run)
 
-# %% ../nbs/08_build.ipynb #42835a7c
+# %% ../nbs/08_build.ipynb #d6d601ab
 def plan_build(cfg: Config, dec: Decoder, log=print) -> Plan:
     "List, probe, label and split the images of `cfg.images`, predict each file's size and check the disk has room."
-    images,ignored = list_files(cfg.images)
+    stats = {}
+    images,ignored = list_files(cfg.images, stats)
     if not images: raise BuildError(f"no images (jpg, jpeg, png, bmp, tif, tiff, webp) found under {cfg.images}")
     images,misnamed = _utf8_names(images)
-    fp,run = fingerprint(cfg, images),new_run()
+    fp,run = fingerprint(cfg, images, stats),new_run()
     states = {k: output_state(p, fp) for k,p in cfg.split_paths.items()}
     ready = {k: q for k,s in states.items() if s != 'done' and (q := _finished(cfg.split_paths[k], fp))}
     states |= dict.fromkeys(ready, 'ready')

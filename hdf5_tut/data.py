@@ -33,9 +33,9 @@ def _scan(d: Path, rel: str, seen: dict, ignored: dict):
         if not rel: raise BuildError(f"images folder {d} cannot be read: {_why(e)}") from None
         ignored[rel] = f'folder cannot be read: {_why(e)}'
 
-# %% ../nbs/03_data.ipynb #d872f52a
+# %% ../nbs/03_data.ipynb #530d08f6
 def _entry(e: os.DirEntry) -> tuple[str, object]:
-    "('folder'|'image'|'ignored', detail) for one entry; an image's detail is its (device, inode), from `stat`."
+    "('folder'|'image'|'ignored', detail) for one entry; an image's detail is its `os.stat` result."
     if e.name.startswith('.'): return 'ignored','hidden folder' if e.is_dir() else 'hidden file'
     if e.is_dir(): return 'folder',None
     if not e.is_file():
@@ -45,10 +45,11 @@ def _entry(e: os.DirEntry) -> tuple[str, object]:
     if not e.name.lower().endswith(IMAGE_EXTS): return 'ignored','not an image file extension'
     try: st = os.stat(e.path)  # the file's own device and inode, for a link and its target alike (see below); not `e.stat()`, which on Windows has no inode
     except OSError as x: return 'ignored',f'cannot be read: {_why(x)}'  # gone since the folder was read
-    return 'image',(st.st_dev, st.st_ino)
+    return 'image',st
 
-# %% ../nbs/03_data.ipynb #27c9c387
-def list_files(root) -> tuple[list[str], dict[str, str]]:
+# %% ../nbs/03_data.ipynb #05131047
+def list_files(root, stats: dict|None = None, # filled with {relative path: `os.stat` result} of each image, for the build's fingerprint
+              ) -> tuple[list[str], dict[str, str]]:
     "Relative paths of the images under `root`, sorted, and {relative path: reason} for every path left out."
     root = Path(root)
     if not root.exists(): raise BuildError(f"images folder {root} does not exist")
@@ -64,8 +65,10 @@ def list_files(root) -> tuple[list[str], dict[str, str]]:
                 else: real.append((r, via))
             else:
                 if via or e.is_symlink(): through.add(r)
-                if detail in found: twice.setdefault(detail, [found[detail]]).append(r)
-                else: found[detail] = r
+                if stats is not None: stats[r] = detail
+                key = detail.st_dev,detail.st_ino  # one file, whatever path reaches it
+                if key in found: twice.setdefault(key, [found[key]]).append(r)
+                else: found[key] = r
     for key,paths in twice.items():
         found[key],*others = sorted(paths, key=lambda r: (r in through, r))
         ignored.update({r: f'duplicate of {found[key]}' for r in others})

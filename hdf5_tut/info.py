@@ -56,19 +56,19 @@ def _classes(f: h5py.File) -> dict:
     ids,counts = np.unique(f['labels'][:], return_counts=True)
     return {names[i] if 0 <= i < len(names) else f'label {i}': int(c) for i,c in zip(ids.tolist(), counts)}
 
-# %% ../nbs/11_info.ipynb #85fd6e60
+# %% ../nbs/11_info.ipynb #735e375e
 def _sources(path: Path, f: h5py.File, maps: set) -> tuple[dict, dict|None]:
     "For the (file name, dataset) pairs `maps` that the virtual datasets of `f` read: {pair: bytes stored, None if missing}, and the source files."
     if not maps: return {},None
     from hdf5_tut.cluster import _source_path  # where HDF5 finds a source; only for virtual files, as in `verify`
     stored,names = {},sorted({n for n,_ in maps})
+    files = {n: _source_path(str(path), n) for n in names if n != '.'}  # '.': the file itself
     for n in names:
         pairs = [m for m in maps if m[0] == n]
         try:
-            with contextlib.nullcontext(f) if n == '.' else h5py.File(_source_path(str(path), n), 'r') as g:
+            with contextlib.nullcontext(f) if n == '.' else h5py.File(files[n], 'r') as g:
                 stored.update({m: g[m[1]].id.get_storage_size() if m[1] in g else None for m in pairs})
         except OSError: stored.update(dict.fromkeys(pairs))  # missing or unreadable: HDF5 would read fill values
-    files = {n: _source_path(str(path), n) for n in names if n != '.'}
     there = [q for q in files.values() if q.is_file()]
     return stored,dict(files=len(files), bytes=sum(q.stat().st_size for q in there), missing=[n for n,q in files.items() if q not in there])
 
@@ -189,38 +189,40 @@ def _check_paths(f):
     where = {'name': 'file name', 'folder': 'folder'}.get(rule)
     return True,f"{n} source paths, none empty" + (f", each label the class in its {where}" if where else "")
 
-# %% ../nbs/11_info.ipynb #81cebacc
+# %% ../nbs/11_info.ipynb #8ab7efca
 SET_FILES = ('train.hdf5', 'val.hdf5', 'test.hdf5', 'mean.json', 'report.json')  # a build's outputs, by their default names
 
-def _fingerprint_of(path: Path) -> str|None:
-    "The fingerprint a file of a build records: an HDF5 file's attribute, a JSON file's key; None if it has none."
-    if path.suffix == '.json': return json.loads(path.read_text()).get('fingerprint')
+def _fingerprint_of(path: Path) -> tuple[str|None, dict|None]:
+    "The fingerprint a file of a build records (an HDF5 file's attribute, a JSON file's key; None if it has none), and a JSON file's content."
+    if path.suffix == '.json':
+        doc = json.loads(path.read_text())
+        return doc.get('fingerprint'),doc
     with h5py.File(path, 'r') as f: fp = f.attrs.get('fingerprint')
-    return None if fp is None else _plain(fp)
+    return (None if fp is None else _plain(fp)),None
 
 def _set_files(path: Path, mean_json=None, report_json=None) -> list[Path]:
     "The other files of `path`'s build: by their default names beside it, `mean_json` and `report_json` where given."
     given = {'mean.json': mean_json, 'report.json': report_json}
     return [Path(given[n]) if given.get(n) else path.parent/n for n in SET_FILES if n != path.name or given.get(n)]
 
-# %% ../nbs/11_info.ipynb #94b45a22
+# %% ../nbs/11_info.ipynb #310a9993
 def _check_set(f, path: Path, mean_json=None, report_json=None):
     fp = f.attrs.get('fingerprint')
     if fp is None: return None,"no fingerprint attribute: not a file of a build's set"
     gone = [p for p in (mean_json, report_json) if p is not None and not Path(p).is_file()]
     if gone: return False,f"{gone[0]} does not exist"
-    fp,folder,unknown = _plain(fp),path.parent,[]
+    fp,folder,unknown,docs = _plain(fp),path.parent,[],{}
     others = [q for q in _set_files(path, mean_json, report_json) if q.is_file()]
     if not others: return None,"no other file of a build beside it"
     def shown(q): return q.name if q.parent == folder else str(q)
     for q in others:
-        try: theirs = _fingerprint_of(q)
+        try: theirs,docs[q] = _fingerprint_of(q)
         except Exception as e: return False,f"{shown(q)} cannot be read: {_one_line(e)}"
         if theirs is None: unknown.append(shown(q))
         elif theirs != fp: return False,f"{shown(q)} is from another build (fingerprint {theirs[:12]}..., this file's {fp[:12]}...)"
     report = Path(report_json or folder/'report.json')
-    if report.is_file():
-        listed = [Path(s['path']).name for s in json.loads(report.read_text())['splits'].values() if s.get('path')]
+    if docs.get(report):  # read above, with the other files
+        listed = [Path(s['path']).name for s in docs[report]['splits'].values() if s.get('path')]
         gone = [n for n in listed if not (folder/n).exists()]
         if gone: return False,f"{shown(report)} lists {', '.join(gone)}, not beside it"
     if unknown:

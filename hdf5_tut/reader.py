@@ -211,15 +211,15 @@ class MeanPreprocessor:
         "`image` (H x W x 3, RGB) minus the means, as float32."
         return np.subtract(image, self.mean, dtype=np.float32)
 
-# %% ../nbs/10_reader.ipynb #4c386dd0
+# %% ../nbs/10_reader.ipynb #21ceb624
 def check_means(path, # the HDF5 file being read
                 fingerprint, # its `fingerprint` attribute (None if it has none)
                 preprocessors): # what will be applied to its images: preprocessors, or a transform
     "Raise `ValueError` if a `MeanPreprocessor` among `preprocessors` holds the means of another build than the file at `path`."
+    if isinstance(fingerprint, bytes): fingerprint = fingerprint.decode()
     for p in preprocessors or []:
         p = getattr(p, '__self__', p)  # a bound `preprocess` given as a transform
         fp = getattr(p, 'fingerprint', None)
-        if isinstance(fingerprint, bytes): fingerprint = fingerprint.decode()
         if fp and fingerprint and fp != fingerprint:
             src = getattr(p, 'source', None)
             raise ValueError(f"{f'the means of {src}' if src else 'the means'} are from another build than {path} "
