@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_preprocess.ipynb #3a995cf4
 from __future__ import annotations
-import os, stat
+import io, math, os, stat
 from pathlib import Path
 import cv2, numpy as np
 from PIL import Image
@@ -12,7 +12,7 @@ from PIL import Image
 # %% auto #0
 __all__ = ['MAX_PIXELS', 'DECODABLE', 'HEAD', 'RGB_FLAG', 'DCT_MARGIN', 'DCT_FLAGS', 'DECODE', 'AspectAwarePreprocessor',
            'ResizeThenCrop', 'exact_square', 'ImageError', 'jpeg_size', 'image_size', 'read_image', 'dct_scale',
-           'dct_flag', 'load_rgb']
+           'dct_flag', 'exif_orientation', 'reduced_box', 'area_resize', 'load_rgb']
 
 # %% ../nbs/04_preprocess.ipynb #e1dc8515
 class AspectAwarePreprocessor:
@@ -115,22 +115,29 @@ def image_size(path, max_pixels: int = MAX_PIXELS) -> tuple[int, int]:
 # %% ../nbs/04_preprocess.ipynb #553ebd9d
 RGB_FLAG = getattr(cv2, 'IMREAD_COLOR_RGB', None)  # OpenCV >= 4.10 decodes straight to RGB
 
+def _read(path, max_pixels: int|None) -> bytes:
+    "The bytes of the file at `path`, after its header is checked against `max_pixels` (None: not checked)."
+    if max_pixels is not None: image_size(path, max_pixels)
+    with open(path, 'rb', buffering=0) as f: return f.readall()  # cheaper than np.fromfile (measured below)
+
+def _decode(data: bytes, flag: int, rgb: bool) -> np.ndarray:
+    "`data` decoded by `cv2.imdecode` with `flag`, channels in RGB order if `rgb`; `ImageError` if it cannot be."
+    if rgb and RGB_FLAG: flag += RGB_FLAG - cv2.IMREAD_COLOR  # the same pixels, channels in the other order
+    try: img = cv2.imdecode(np.frombuffer(data, np.uint8), flag)
+    except cv2.error: img = None
+    if img is None: raise ImageError("cannot be decoded (truncated or corrupt)")
+    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB, dst=img) if rgb and not RGB_FLAG else img
+
 def read_image(path, max_pixels: int|None = MAX_PIXELS, # larger images are refused; None: the caller has probed the header already
                side: int|None = None, # decode a JPEG only as large as a `side`-pixel target needs (see "Camera-sized photos"); None: every pixel
                rgb: bool = False, # RGB order instead of OpenCV's BGR
               ) -> np.ndarray:
     "Decode `path` to a uint8 array in BGR order (OpenCV's) or RGB, or raise `ImageError` with the reason."
-    if max_pixels is not None: image_size(path, max_pixels)
-    with open(path, 'rb', buffering=0) as f: data = np.frombuffer(f.readall(), np.uint8)  # cheaper than np.fromfile (measured below)
-    flag = cv2.IMREAD_COLOR if side is None else dct_flag(data, side)
-    if rgb and RGB_FLAG: flag += RGB_FLAG - cv2.IMREAD_COLOR  # the same pixels, channels in the other order
-    try: img = cv2.imdecode(data, flag)
-    except cv2.error: img = None
-    if img is None: raise ImageError("cannot be decoded (truncated or corrupt)")
-    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB, dst=img) if rgb and not RGB_FLAG else img
+    data = _read(path, max_pixels)
+    return _decode(data, cv2.IMREAD_COLOR if side is None else dct_flag(data, side), rgb)
 
 # %% ../nbs/04_preprocess.ipynb #2b1664e0
-DCT_MARGIN = 2.5  # the reduced shorter side keeps at least this many times the target's side: chosen by the table below
+DCT_MARGIN = 2  # the reduced shorter side keeps at least this many times the target's side: chosen by the tables below
 DCT_FLAGS = {1: cv2.IMREAD_COLOR, 2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4, 8: cv2.IMREAD_REDUCED_COLOR_8}
 
 def dct_scale(w: int, h: int, side: int, margin: float = DCT_MARGIN) -> int:
@@ -143,6 +150,56 @@ def dct_flag(data, side: int, margin: float = DCT_MARGIN) -> int:
     wh = jpeg_size(data)
     return DCT_FLAGS[dct_scale(*wh, side, margin) if wh else 1]
 
+# %% ../nbs/04_preprocess.ipynb #1d2d59fe
+def exif_orientation(data) -> int:
+    "The EXIF orientation (1 to 8) of the JPEG bytes `data`, which OpenCV applies when it decodes; 1 if there is none."
+    try: o = Image.open(io.BytesIO(data)).getexif().get(0x0112, 1)
+    except Exception: return 1  # no EXIF that PIL can read
+    return o if o in range(1, 9) else 1
+
+def reduced_box(aap: AspectAwarePreprocessor, wh: tuple[int, int], # the JPEG's (width, height) as stored, before EXIF turns it
+                scale: int, orientation: int = 1) -> tuple[float, float, float, float]:
+    "The region `aap` crops from the upright full image, as (x0, y0, x1, y1) in the pixels of its upright decode at 1/`scale`."
+    w,h = wh[::-1] if orientation > 4 else wh  # orientations 5 to 8 swap the axes
+    # a mirrored axis starts with the stored image's last reduced pixel, which may cover fewer than `scale` pixels
+    pads = [-n % scale if flip else 0 for n,flip in ((w, orientation in (2, 3, 6, 7)), (h, orientation in (3, 4, 7, 8)))]
+    x,y,cw,ch = aap.crop_box(w, h)
+    return (x + pads[0]) / scale,(y + pads[1]) / scale,(x + cw + pads[0]) / scale,(y + ch + pads[1]) / scale
+
+# %% ../nbs/04_preprocess.ipynb #254e1684
+def _edges(a: float, b: float, m: int, n: int):
+    "The `m` + 1 edges that split [a, b) evenly, as (pixel index, fraction into it), on an axis of `n` pixels."
+    t = a + (b - a) * np.arange(m + 1) / m
+    k = np.minimum(t.astype(np.intp), n - 1)
+    return k,t - k
+
+def _between(at, at_next, f, axis: int) -> np.ndarray:
+    "Sums between consecutive edges along `axis`: whole pixels from the integral at the edges' pixels, plus the cut pixels' parts."
+    part = (at_next - at).astype(np.float32) * f.astype(np.float32)
+    return np.diff(at, axis=axis).astype(np.float32) + np.diff(part, axis=axis)
+
+def area_resize(img: np.ndarray, # H x W x C
+                box: tuple[float, float, float, float], # (x0, y0, x1, y1) in pixels; edges may fall inside pixels
+                size: tuple[int, int], # (width, height) of the result, at most the box's
+                out=None) -> np.ndarray:
+    "`box` of `img` averaged over exact areas to `size` (`INTER_AREA`'s rule, edges anywhere), written into `out` if given."
+    if all(v == int(v) for v in box):  # whole pixels: OpenCV's INTER_AREA
+        x0,y0,x1,y1 = map(int, box)
+        return cv2.resize(img[y0:y1, x0:x1], size, dst=out, interpolation=cv2.INTER_AREA)
+    x0,y0,x1,y1 = box
+    X0,Y0 = int(x0),int(y0)
+    crop = img[Y0:math.ceil(y1), X0:math.ceil(x1)]
+    h,w = crop.shape[:2]
+    sums = cv2.integral(crop, sdepth=cv2.CV_32S if h * w * 255 < 2**31 else cv2.CV_64F).reshape(h + 1, -1)
+    (kx,fx),(ky,fy) = _edges(x0 - X0, x1 - X0, size[0], w),_edges(y0 - Y0, y1 - Y0, size[1], h)
+    bands = _between(sums[ky], sums[ky + 1], fy[:, None], 0).reshape(size[1], w + 1, -1)  # each output row's band, integrated along x
+    mean = _between(bands[:, kx], bands[:, kx + 1], fx[:, None], 1)
+    mean *= size[0] * size[1] / ((x1 - x0) * (y1 - y0))
+    np.clip(np.rint(mean, out=mean), 0, 255, out=mean)
+    if out is None: out = np.empty(mean.shape, np.uint8)
+    np.copyto(out, mean, casting='unsafe')
+    return out
+
 # %% ../nbs/04_preprocess.ipynb #f76e66d9
 DECODE = ('reduced', 'exact')  # the ways `load_rgb` can decode a JPEG
 
@@ -151,5 +208,12 @@ def load_rgb(path, aap: AspectAwarePreprocessor, max_pixels: int|None = MAX_PIXE
             ) -> np.ndarray:
     "Pixels of the image at `path`, preprocessed by `aap`, in RGB order (written into `out` if given)."
     if decode not in DECODE: raise ValueError(f"decode must be reduced or exact, not {decode!r}")
-    side = max(aap.width, aap.height) if decode == 'reduced' else None
-    return aap.preprocess(read_image(path, max_pixels, side, rgb=True), out)
+    data = _read(path, max_pixels)
+    wh = jpeg_size(data) if decode == 'reduced' else None
+    s = dct_scale(*wh, max(aap.width, aap.height)) if wh else 1
+    img = _decode(data, DCT_FLAGS[s], rgb=True)
+    if s == 1: return aap.preprocess(img, out)
+    o = exif_orientation(data)
+    w,h = wh[::-1] if o > 4 else wh
+    if img.shape[:2] != (-(-h // s), -(-w // s)): return aap.preprocess(img, out)  # OpenCV turned it otherwise than this EXIF says
+    return area_resize(img, reduced_box(aap, wh, s, o), (aap.width, aap.height), out)
