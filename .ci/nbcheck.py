@@ -4,7 +4,9 @@
   (matplotlib, `show_batch`, a `plot`) has a stored image;
 - no code cell is longer than 40 lines;
 - the lesson comes first: in the writer, build and reader notebooks the chapter's class or function is used
-  within the first 60 lines of code (blank lines, `#|` directives and cells that only import do not count);
+  within the first 60 lines of code that is not the module itself (blank lines, `#|` directives, cells that only
+  import and exported cells, which define the lesson, do not count), and before any `## Production` heading:
+  the machinery a large build needs comes after the chapter's step in use;
 - a cell that imports does nothing else (nbdev's docs processing runs every such cell, without the rest);
 - nothing outside the repository is referred to;
 - no two modules export the same name (each command's `main` and `build_parser` excepted)."""
@@ -51,15 +53,20 @@ def check(path: Path) -> list[str]:
             out.append(f"cell {i} draws but has no stored image")
     return out
 
-def lesson_lines(path: Path) -> int|None:
-    "Lines of code before the first use of the notebook's lesson name, or None if it is never used."
+PRODUCTION = re.compile(r'^##\s+Production\b', re.M)
+
+def lesson_lines(path: Path) -> int|str|None:
+    "Lines of code (exported cells aside) before the first use of the notebook's lesson name; 'production' if a Production heading comes first; None if it is never used."
     seen,lesson = 0,LESSONS[path.stem]
     for c in json.loads(path.read_text(encoding='utf-8'))['cells']:
-        if c['cell_type'] != 'code': continue
         src = ''.join(c['source'])
-        if lesson in src and '#| export' not in src: return seen
+        if c['cell_type'] != 'code':
+            if PRODUCTION.search(src): return 'production'
+            continue
+        exported = re.search(r'^#\|\s*export', src, re.M)
+        if lesson in src and not exported: return seen
         lines = code_lines(src)
-        if not only_imports('\n'.join(lines)): seen += len(lines)
+        if not exported and not only_imports('\n'.join(lines)): seen += len(lines)
     return None
 
 def exported_names() -> dict[str, list[str]]:
@@ -76,6 +83,7 @@ if __name__ == '__main__':
         if p.stem in LESSONS:
             n = lesson_lines(p)
             if n is None: problems.append(f"{p.name}: {LESSONS[p.stem][:-1]} is never used outside an exported cell")
+            elif n == 'production': problems.append(f"{p.name}: a Production heading comes before {LESSONS[p.stem][:-1]} is used")
             elif n > LESSON_WITHIN:
                 problems.append(f"{p.name}: {LESSONS[p.stem][:-1]} first used after {n} lines of code (at most {LESSON_WITHIN})")
     problems += [f"hdf5_tut: {n} is exported by {', '.join(ms)}" for n,ms in exported_names().items()]

@@ -238,7 +238,7 @@ def _cut(self: HDF5DatasetWriter, ds: h5py.Dataset) -> h5py.Dataset:
     ds.id.close()  # HDF5 frees a deleted dataset's storage only once no handle to it is open
     del self.db[name]
     new = self.db.create_dataset(name, shape, dtype=dtype, dcpl=_allocated_now())  # never filled: the old rows stay
-    nbytes = dtype.itemsize * int(np.prod(shape, dtype=np.int64))
+    nbytes = self.idx * row_bytes(shape[1:], dtype)
     if nbytes and new.id.get_offset() != at: self._move(at, new.id.get_offset(), nbytes)
     return new
 
