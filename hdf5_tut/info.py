@@ -13,7 +13,7 @@ from .preprocess import AspectAwarePreprocessor, ImageError, load_rgb
 from .rows import row_bytes, rows_per_block, source_path
 from .files import incomplete
 from .size import human
-from .writer import label_names
+from .writer import attr_value, label_names
 
 # %% auto #0
 __all__ = ['SET_FILES', 'open_hdf5', 'info', 'format_info', 'sample_rows', 'verify', 'format_verify', 'build_parser', 'main',
@@ -34,14 +34,6 @@ def open_hdf5(path) -> h5py.File:
     except OSError as e: raise BuildError(f"cannot read {path}: {_one_line(e)}") from None
 
 # %% ../nbs/11_info.ipynb #8e229947
-def _plain(v):
-    "An HDF5 attribute value as plain Python: str, int, float, bool or lists of them."
-    if isinstance(v, bytes): return v.decode('utf-8', 'replace')
-    if isinstance(v, np.ndarray): return [_plain(x) for x in v.tolist()]
-    if isinstance(v, (list, tuple)): return [_plain(x) for x in v]
-    if isinstance(v, np.generic): return v.item()
-    return v
-
 def _dtype(ds: h5py.Dataset) -> str:
     s = h5py.check_string_dtype(ds.dtype)
     if s is None: return str(ds.dtype)
@@ -84,7 +76,7 @@ def info(path) -> dict:
     with open_hdf5(path) as f:
         f.visititems(visit)
         stored,sources = _sources(path, f, set().union(*maps.values()))
-        attrs = {k: _plain(v) for k,v in f.attrs.items()}
+        attrs = {k: attr_value(v) for k,v in f.attrs.items()}
         classes = _classes(f)
     for name,ms in maps.items():  # a virtual dataset stores nothing itself: its bytes are its sources'
         d,gone = datasets[name],{n for n,k in ms if stored[n, k] is None}
@@ -141,7 +133,7 @@ def sample_rows(n: int, k: int, seed: int = 0) -> list[int]:
 
 def _source(f: h5py.File, i: int) -> Path|None:
     root = f.attrs.get('images_dir')
-    return None if root is None or 'paths' not in f else Path(_plain(root))/f['paths'].asstr()[i]
+    return None if root is None or 'paths' not in f else Path(attr_value(root))/f['paths'].asstr()[i]
 
 def _decode_as_stored(src: Path, shape, decode: str) -> np.ndarray:
     # no pixel limit of our own: the build accepted this source already, and the file does not record its limit
@@ -149,7 +141,7 @@ def _decode_as_stored(src: Path, shape, decode: str) -> np.ndarray:
 
 def _decode_of(f: h5py.File) -> str:
     "How the build decoded large JPEGs: the file's `decode` attribute; files from before it decoded every pixel."
-    return _plain(f.attrs.get('decode', 'exact'))
+    return attr_value(f.attrs.get('decode', 'exact'))
 
 # %% ../nbs/11_info.ipynb #45fd016a
 def _check_complete(f):
@@ -198,7 +190,7 @@ def _check_paths(f):
     if 'paths' not in f: return None,"no paths dataset: this file does not record its sources"
     n,ds = len(f['images']),f['paths']
     if len(ds) != n: return False,f"{len(ds)} paths for {n} images"
-    rule,names,y = _plain(f.attrs.get('labels_from')),label_names(f),f['labels'][:]
+    rule,names,y = attr_value(f.attrs.get('labels_from')),label_names(f),f['labels'][:]
     empty,wrong,step = [],[],1 << 16
     for i in range(0, n, step):
         for k,p in enumerate(ds.asstr()[i:i+step], i):
@@ -221,7 +213,7 @@ def _fingerprint_of(path: Path) -> tuple[str|None, dict|None]:
         doc = json.loads(path.read_text())
         return doc.get('fingerprint'),doc
     with h5py.File(path, 'r') as f: fp = f.attrs.get('fingerprint')
-    return (None if fp is None else _plain(fp)),None
+    return (None if fp is None else attr_value(fp)),None
 
 def _set_files(path: Path, mean_json=None, report_json=None) -> list[Path]:
     "The other files of `path`'s build: by their default names beside it, `mean_json` and `report_json` where given."
@@ -234,7 +226,7 @@ def _check_set(f, path: Path, mean_json=None, report_json=None):
     if fp is None: return None,"no fingerprint attribute: not a file of a build's set"
     gone = [p for p in (mean_json, report_json) if p is not None and not Path(p).is_file()]
     if gone: return False,f"{gone[0]} does not exist"
-    fp,folder,unknown,docs = _plain(fp),path.parent,[],{}
+    fp,folder,unknown,docs = attr_value(fp),path.parent,[],{}
     others = [q for q in _set_files(path, mean_json, report_json) if q.is_file()]
     if not others: return None,"no other file of a build beside it"
     def shown(q): return q.name if q.parent == folder else str(q)
@@ -257,7 +249,7 @@ def _check_set(f, path: Path, mean_json=None, report_json=None):
 # %% ../nbs/11_info.ipynb #b4281360
 def _check_sources(f, sample: int, seed: int):
     if 'paths' not in f: return None,"no paths dataset: nothing to compare with"
-    root = Path(_plain(f.attrs.get('images_dir', '')))
+    root = Path(attr_value(f.attrs.get('images_dir', '')))
     if not root.is_dir(): return None,f"not compared: the images folder {root} recorded in the file is not here"
     ds,rows = f['images'],sample_rows(len(f['images']), sample, seed)
     missing,same = [],0
