@@ -186,9 +186,13 @@ def _check_mean(f, sums):
     return False,f"the stored means {np.round(saved, 3).tolist()} are not the pixels' means ({txt})"
 
 # %% ../nbs/11_info.ipynb #0c45d6a8
+def _rows_key(f) -> str:
+    "The dataset of rows: 'images', or 'features' in a features file."
+    return 'features' if 'features' in f and 'images' not in f else 'images'
+
 def _check_paths(f):
     if 'paths' not in f: return None,"no paths dataset: this file does not record its sources"
-    n,ds = len(f['images']),f['paths']
+    n,ds = len(f[_rows_key(f)]),f['paths']
     if len(ds) != n: return False,f"{len(ds)} paths for {n} images"
     rule,names,y = attr_value(f.attrs.get('labels_from')),label_names(f),f['labels'][:]
     empty,wrong,step = [],[],1 << 16
@@ -267,6 +271,45 @@ def _check_sources(f, sample: int, seed: int):
     return True,f"{same} sampled rows equal their source images, decoded again" + \
                  (f"; {_count(len(missing), 'source')} missing, not compared (rows {_rows(missing)})" if missing else "")
 
+# %% ../nbs/11_info.ipynb #5a26e2e3
+def _check_feature_shapes(f):
+    ds = f['features']
+    if ds.ndim != 2 or ds.dtype.kind != 'f': return False,f"features of shape {ds.shape} and type {ds.dtype}, not rows of floats"
+    if 'labels' not in f or f['labels'].shape != ds.shape[:1]:
+        return False,f"{len(ds)} rows but labels of shape {f['labels'].shape if 'labels' in f else None}"
+    if 'label_names' not in f: return False,"no label_names dataset: the labels have no class names"
+    return True,f"{ds.shape[0]} rows of {ds.shape[1]} {ds.dtype} features, {ds.shape[0]} labels, {len(f['label_names'])} class names"
+
+def _check_feature_rows(f):
+    zero,bad = [],[]
+    for i,rows in _blocks(f['features']):
+        zero += (i + np.flatnonzero(~rows.any(1))).tolist()
+        bad += (i + np.flatnonzero(~np.isfinite(rows).all(1))).tolist()
+    if bad: return False,f"{_count(len(bad), 'row')} with a NaN or an infinity: rows {_rows(bad)}"
+    if zero: return False,f"{_count(len(zero), 'row')} all zero (never written?): rows {_rows(zero)}"
+    return True,f"none of the {len(f['features'])} rows is all zero, NaN or infinite"
+
+# %% ../nbs/11_info.ipynb #3f305208
+def _check_feature_source(f):
+    src = f.attrs.get('source')
+    if src is None: return None,"no source attribute: the file does not say what it was made from"
+    src = Path(attr_value(src))
+    if not src.is_file(): return None,f"not compared: the source {src} is not here"
+    with h5py.File(src, 'r') as g:
+        fp = g.attrs.get('fingerprint')
+        if fp is not None and attr_value(fp) != attr_value(f.attrs.get('source_fingerprint')):
+            return False,f"{src} is from another build than the one the features were made from"
+        if not np.array_equal(g['labels'][:], f['labels'][:]): return False,f"the labels are not those of {src}"
+        if ('paths' in g) != ('paths' in f) or ('paths' in f and not np.array_equal(g['paths'][:], f['paths'][:])):
+            return False,f"the paths are not those of {src}"
+    return True,f"{src.name}: the same build, and its {len(f['labels'])} labels and paths, row for row"
+
+def _verify_features(f, run, res: list) -> list:
+    if run('shapes', _check_feature_shapes, f):
+        for name,fn in (('labels', _check_labels), ('rows', _check_feature_rows), ('paths', _check_paths), ('source', _check_feature_source)):
+            run(name, fn, f)
+    return res
+
 # %% ../nbs/11_info.ipynb #800d2098
 def verify(path, # an HDF5 file written by `build` (or by `HDF5DatasetWriter` with paths)
            sample: int = 16, # rows to compare with their re-decoded source images
@@ -282,6 +325,7 @@ def verify(path, # an HDF5 file written by `build` (or by `HDF5DatasetWriter` wi
         return ok
     with open_hdf5(path) as f:
         run('complete', _check_complete, f)
+        if _rows_key(f) == 'features': return _verify_features(f, run, res)  # a features file (see *Features files*)
         if not run('shapes', _check_shapes, f): return res
         if f['images'].is_virtual: run('shards', check_shards, f)  # stitched shards: HDF5 would read a missing one as zeros
         run('labels', _check_labels, f)
