@@ -11,7 +11,7 @@ import cv2, numpy as np, psutil
 import hdf5_tut
 from .config import cpu_count
 from .writer import _pwrite, aligned_empty
-from .preprocess import MAX_PIXELS, AspectAwarePreprocessor, ResizeThenCrop, exact_square
+from .preprocess import MAX_PIXELS, AspectAwarePreprocessor, exact_square
 
 # %% auto #0
 __all__ = ['VARIANTS', 'demo_set', 'ceiling', 'run', 'trip', 'trips', 'pixel_difference', 'reduced_decode', 'commands',
@@ -189,8 +189,9 @@ def _one_core():
     finally: cv2.setNumThreads(threads)
 
 def pixel_difference(images, size: int = 256) -> dict:
-    "Crop-then-resize (ours) against the chapter's resize-then-crop on every JPEG of `images`: differences and ms per image."
-    ours,ref = AspectAwarePreprocessor(size, size),ResizeThenCrop(size, size)
+    "Crop-then-resize (ours) against the book's resize-crop-resize on every JPEG of `images`: differences and ms per image."
+    from hdf5_tut.chapter import AspectAwarePreprocessor as BookPreprocessor  # here: it imports scikit-learn, which the commands need not
+    ours,ref = AspectAwarePreprocessor(size, size),BookPreprocessor(size, size)
     mx,sad,sq,t_ours,t_ref,files = 0,0.,0.,0.,0.,_jpegs(images)
     to_exact = np.zeros(2)
     with _one_core():
@@ -236,10 +237,11 @@ def commands(images, # folder of JPEGs
              workers: int = 0) -> dict[str, str]: # processes for the build and the ceiling; 0 means all cores
     "The Python source of the command of each variant."
     images,out = str(images),str(out)
-    argv = [images, out, '--size', str(size), '--val', '0.1', '--test', '0.1', '--quiet'] + (['--workers', str(workers)] if workers else [])
+    per_class = str(len(_jpegs(images)) // 20)  # a tenth of the images for val and a tenth for test, as many of each class
+    argv = [images, out, '--size', str(size), '--val', per_class, '--test', per_class, '--quiet'] + (['--workers', str(workers)] if workers else [])
     return {'build': f"import sys; from hdf5_tut.build import main; sys.exit(main({argv!r}))",
-            'chapter': (f"from hdf5_tut.chapter import chapter_build; from hdf5_tut.preprocess import ResizeThenCrop; "
-                        f"chapter_build({images!r}, {out!r}, {size}, pre=ResizeThenCrop, progress=False)"),
+            'chapter': (f"import os; from hdf5_tut.chapter import chapter_build, dogs_vs_cats_config; os.makedirs({out!r}); "
+                        f"chapter_build(dogs_vs_cats_config({images!r}, {out!r}, {per_class}), {size}, progress=False)"),
             'ceiling': f"from hdf5_tut.bench_build import ceiling; print(ceiling({images!r}, {size}, {workers}))",
             'ceiling_write': f"from hdf5_tut.bench_build import ceiling; print(ceiling({images!r}, {size}, {workers}, {out + '/pixels.raw'!r}))"}
 
