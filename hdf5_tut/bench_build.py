@@ -361,11 +361,12 @@ def machine() -> str:
 
 # %% ../nbs/13_bench_build.ipynb #5a11e006
 def stored_headline(nb) -> dict|None:
-    "The JSON printed by the `# headline` cell of the notebook file `nb`, as stored; None if it has none."
+    "The JSON line printed last by the `# headline` cell of the notebook file `nb`, as stored; None if there is none."
     for c in json.loads(Path(nb).read_text(encoding='utf-8'))['cells']:
         if c['cell_type'] == 'code' and '\n# headline' in '\n' + ''.join(c['source']):
-            text = ''.join(''.join(o['text']) for o in c.get('outputs', []) if o.get('name') == 'stdout')
-            return json.loads(text) if text.strip() else None
+            lines = ''.join(''.join(o['text']) for o in c.get('outputs', []) if o.get('name') == 'stdout').splitlines()
+            try: return json.loads(lines[-1]) if lines else None
+            except ValueError: return None  # stored by an older version of the cell, before it printed JSON
     return None
 
 # %% ../nbs/13_bench_build.ipynb #8d12b2e9
