@@ -10,7 +10,7 @@ from matplotlib import cbook
 from sklearn.datasets import load_sample_image
 
 # %% auto #0
-__all__ = ['demo_photos', 'random_crop', 'make_demo']
+__all__ = ['demo_photos', 'random_crop', 'make_demo', 'texture_crop', 'make_textures']
 
 # %% ../nbs/00_demo.ipynb #06872675
 def demo_photos() -> dict[str, list[np.ndarray]]:
@@ -45,4 +45,33 @@ def make_demo(dest, # folder to write the images into (created if needed)
         q = int(rng.integers(70, 96))
         ok,buf = cv2.imencode('.jpg', cv2.cvtColor(np.ascontiguousarray(img), cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, q])
         (dest/f'{cls}.{i // len(photos)}.jpg').write_bytes(buf.tobytes())
+    return dest
+
+# %% ../nbs/00_demo.ipynb #e79d23c4
+def texture_crop(grey: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    "A square crop of the grey photo `grey`, turned by a random angle, with a random mean brightness and contrast."
+    h,w = grey.shape
+    side = int(rng.uniform(0.3, 0.6) * min(h, w))
+    r = side / 2 * 2**0.5  # the turned square's corners stay inside the photo
+    cx,cy = rng.uniform(r, w - r),rng.uniform(r, h - r)
+    m = cv2.getRotationMatrix2D((cx, cy), rng.uniform(0, 360), 1.0)
+    m[:, 2] += (side / 2 - cx, side / 2 - cy)  # the centre of the crop to the centre of the output
+    crop = cv2.warpAffine(grey, m, (side, side), flags=cv2.INTER_AREA).astype(np.float32)
+    crop = (crop - crop.mean()) / (crop.std() + 1e-6) * rng.uniform(30, 50) + rng.uniform(100, 150)
+    return np.clip(crop, 0, 255).astype(np.uint8)
+
+# %% ../nbs/00_demo.ipynb #5c6c60b4
+def make_textures(dest, # folder to write the images into (created if needed)
+                  n: int = 300, # number of images, split evenly between `flower` and `temple`
+                  seed: int = 0): # the same seed gives the same files
+    "Write `n` grey JPEGs (`flower.0.jpg`, `temple.0.jpg`, ...) whose class neither colour nor brightness gives away; return `dest`."
+    dest,rng = Path(dest),np.random.default_rng(seed)
+    dest.mkdir(parents=True, exist_ok=True)
+    photos = {k: cv2.cvtColor(load_sample_image(f), cv2.COLOR_RGB2GRAY) for k,f in (('flower', 'flower.jpg'), ('temple', 'china.jpg'))}
+    for i in range(n):
+        cls = list(photos)[i % 2]
+        side = int(rng.integers(200, 400))
+        img = cv2.resize(texture_crop(photos[cls], rng), (side, side), interpolation=cv2.INTER_AREA)
+        ok,buf = cv2.imencode('.jpg', img, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(70, 96))])
+        (dest/f'{cls}.{i // 2}.jpg').write_bytes(buf.tobytes())
     return dest

@@ -11,7 +11,8 @@ from fastcore.basics import patch
 from .config import BuildError
 
 # %% auto #0
-__all__ = ['ALIGN', 'META_ROWS', 'aligned_empty', 'partial_path', 'label_names', 'rows_per_block', 'HDF5DatasetWriter']
+__all__ = ['FLAT_CHUNK', 'ALIGN', 'META_ROWS', 'chunk_shape', 'aligned_empty', 'partial_path', 'label_names', 'attr_value',
+           'rows_per_block', 'HDF5DatasetWriter']
 
 # %% ../nbs/05_writer.ipynb #c2b93a1b
 def _check_fits(rows: np.ndarray, dtype: np.dtype):
@@ -26,6 +27,15 @@ def _check_fits(rows: np.ndarray, dtype: np.dtype):
         if not rows.size or (info.min <= rows.min() and rows.max() <= info.max): return
         raise ValueError(f"values from {rows.min()} to {rows.max()} do not fit the file's {dtype} ({info.min} to {info.max})")
     raise ValueError(f"{rows.dtype} rows would change value as {dtype}: convert them, or make the writer with dtype={rows.dtype.name!r}")
+
+# %% ../nbs/05_writer.ipynb #f7b4970d
+FLAT_CHUNK = 1 << 20  # bytes of a chunk of flat rows: h5py's default chunk cache holds one
+
+def chunk_shape(dims: tuple, dtype) -> tuple:
+    "Chunks of a compressed dataset: one row of an image, or as many flat rows (features) as make about `FLAT_CHUNK` bytes."
+    if len(dims) > 2: return (1,) + tuple(dims[1:])
+    row = np.dtype(dtype).itemsize * int(np.prod(dims[1:], dtype=np.int64))
+    return (max(1, min(dims[0], FLAT_CHUNK // max(1, row))),) + tuple(dims[1:])
 
 # %% ../nbs/05_writer.ipynb #67062622
 def _allocated_now() -> h5py.h5p.PropDCID:
@@ -60,34 +70,47 @@ def label_names(f: h5py.File) -> list[str]:
     "The class names stored by `storeClassLabels`, as `str`."
     return f['label_names'].asstr()[:].tolist()
 
+def attr_value(v):
+    "An HDF5 attribute's value as plain Python: str, int, float, bool or lists of them."
+    if isinstance(v, bytes): return v.decode('utf-8', 'replace')
+    if isinstance(v, np.ndarray): return [attr_value(x) for x in v.tolist()]
+    if isinstance(v, (list, tuple)): return [attr_value(x) for x in v]
+    if isinstance(v, np.generic): return v.item()
+    return v
+
 def rows_per_block(ds: h5py.Dataset, block_bytes: int = 64 << 20) -> int:
     "How many rows of `ds` make about `block_bytes`: the step for reading or copying it block by block."
     return max(1, block_bytes // max(1, ds.dtype.itemsize * int(np.prod(ds.shape[1:], dtype=np.int64))))
 
 # %% ../nbs/05_writer.ipynb #b7c8c72a
 _NAMES_ROOM = 8 << 10  # free bytes left in front of the pixels for the class names (see *Shrinking to the rows written*)
+_FLUSHED = 'rows_flushed'  # attribute of a resumable partial file: rows on disk, with labels and paths, at the last flush
 
 class HDF5DatasetWriter:
     "Write `dims[0]` rows of shape `dims[1:]` with integer labels to the HDF5 file `outputPath`."
-    def __init__(self, dims: tuple, # (rows, height, width, channels), as the chapter's
+    def __init__(self, dims: tuple, # (rows, height, width, channels) for images; (rows, length) for features
                  outputPath, # final name of the file; it appears on `close()`
-                 dataKey: str = 'images', # name of the pixel dataset
+                 dataKey: str = 'images', # name of the row dataset: 'images', or 'features' as the chapter's next step
                  bufSize: int = 1000, # rows collected before a write
-                 dtype: str = 'uint8', # stored pixel type; 'float64' is the chapter's
+                 dtype: str = 'uint8', # stored type; 'float64' is the chapter's, 'float16'/'float32' for features
                  compression: str|None = None, # an h5py filter ('gzip', 'lzf'); None stores raw, contiguous
                  pathLen: int = 0, # bytes for each row's source path in a `paths` dataset; 0 for none
                  overwrite: bool = False, # replace an existing `outputPath`
                  attrs: dict|None = None, # attributes written to the file on close
                  syncEvery: int = 0, # bytes after which data in the page cache is put on disk and dropped from it; 0: never
-                 direct: bool = True): # write pixels past the page cache (O_DIRECT) where the OS and file system allow
+                 direct: bool = True, # write pixels past the page cache (O_DIRECT) where the OS and file system allow
+                 resume: bool = False): # continue an interrupted write of the same rows from its last `flush` (see *Resuming*)
         self.path,self.tmp = Path(outputPath),partial_path(outputPath)
         if self.path.exists() and not overwrite:
             raise BuildError(f"{self.path} already exists and is not overwritten; delete it or pass overwrite=True")
-        self.dims,self.bufSize,self.attrs = tuple(dims),bufSize,dict(attrs or {})
-        row = np.dtype(dtype).itemsize * int(np.prod(self.dims[1:], dtype=np.int64))
-        self.db = h5py.File(self.tmp, 'w', alignment_threshold=max(1, row), alignment_interval=ALIGN)  # a row or more: on a page
-        self._create(dataKey, dtype, compression, pathLen)
-        self.buffer,self.buf_labels,self.buf_paths,self.n_buf,self.idx = None,np.zeros(bufSize, 'int64'),[],0,0
+        self.dims,self.bufSize,self.attrs,self.resume = tuple(dims),bufSize,dict(attrs or {}),resume
+        self.resumed = self._reopen(dataKey, dtype, compression, pathLen) if resume else None  # rows found written, or None
+        if self.resumed is None:
+            row = np.dtype(dtype).itemsize * int(np.prod(self.dims[1:], dtype=np.int64))
+            self.db = h5py.File(self.tmp, 'w', alignment_threshold=max(1, row), alignment_interval=ALIGN)  # a row or more: on a page
+            self._create(dataKey, dtype, compression, pathLen)
+        self.buffer,self.buf_labels,self.buf_paths,self.n_buf = None,np.zeros(bufSize, 'int64'),[],0
+        self.idx = self.resumed or 0  # rows written
         self.meta,self.n_meta = [],0  # labels and paths of rows whose pixels are written, waiting for `_write_meta`
         self.syncEvery,self.unsynced = syncEvery,0
         self._open_raw(direct)
@@ -99,10 +122,11 @@ def _create(self: HDF5DatasetWriter, dataKey: str, dtype: str, compression: str|
     self.labels = self.db.create_dataset('labels', (self.dims[0],), 'int64', dcpl=_allocated_now())
     self.paths = self.db.create_dataset('paths', (self.dims[0],), h5py.string_dtype('utf-8', pathLen),
                                         dcpl=_allocated_now()) if pathLen else None
-    if compression:  # one image per chunk; `maxshape` lets `close` cut it to the rows written
-        self.data = self.db.create_dataset(dataKey, self.dims, dtype=dtype, chunks=(1,) + self.dims[1:],
+    if compression:  # `maxshape` lets `close` cut it to the rows written
+        self.data = self.db.create_dataset(dataKey, self.dims, dtype=dtype, chunks=chunk_shape(self.dims, dtype),
                                            maxshape=(None,) + self.dims[1:], compression=compression)
     else: self.data = self.db.create_dataset(dataKey, self.dims, dtype=dtype, dcpl=_allocated_now())
+    if self.resume: self.db.attrs.update({**self.attrs, _FLUSHED: 0})  # what `_reopen` compares, and no row yet
     room.id.close()
     del self.db['.room']  # its bytes stay in the file as free space, in front of the pixels
 
@@ -196,9 +220,10 @@ def _drain(self: HDF5DatasetWriter):
 
 @patch
 def flush(self: HDF5DatasetWriter):
-    "Write the buffered rows, their labels and their paths to the file."
+    "Write the buffered rows, their labels and their paths to the file; a resumable writer also puts them on disk."
     self._drain()
     self._write_meta()
+    if self.resume: self._checkpoint()
 
 # %% ../nbs/05_writer.ipynb #59cb0169
 @patch
@@ -212,6 +237,9 @@ def _sync(self: HDF5DatasetWriter, drop: bool = False):
 @patch
 def storeClassLabels(self: HDF5DatasetWriter, classLabels):
     "Store the class names, in label order, as the `label_names` dataset."
+    if 'label_names' in self.db and self.resumed is not None:  # stored before the interruption
+        if label_names(self.db) == [str(c) for c in classLabels]: return
+        raise ValueError(f"{self.tmp} holds other class names: {label_names(self.db)}")
     self.db.create_dataset('label_names', data=list(classLabels), dtype=h5py.string_dtype())
 
 # %% ../nbs/05_writer.ipynb #d5f9e4a1
@@ -221,6 +249,7 @@ def close(self: HDF5DatasetWriter):
     self.flush()
     if self.idx < self.dims[0]: self._shrink()
     self.db.attrs.update(self.attrs)
+    if _FLUSHED in self.db.attrs: del self.db.attrs[_FLUSHED]
     self.db.attrs['complete'] = True
     self._sync()
     self.db.close()
@@ -240,6 +269,7 @@ def __enter__(self: HDF5DatasetWriter): return self
 @patch
 def __exit__(self: HDF5DatasetWriter, typ, *args):
     if typ is None: self.close()
+    elif self.resume: self.suspend()  # kept, to be resumed
     else: self.abort()
 
 # %% ../nbs/05_writer.ipynb #6643ba14
@@ -279,3 +309,42 @@ def _shrink(self: HDF5DatasetWriter):
     else: self.data = self._cut(self.data)
     self.labels = self._cut(self.labels)
     if self.paths is not None: self.paths = self._cut(self.paths)
+
+# %% ../nbs/05_writer.ipynb #bb386be8
+def _unlike(db: h5py.File, dims: tuple, key: str, dtype, compression, pathLen: int, attrs: dict) -> str|None:
+    "Why the partial file `db` is not an interrupted write of these rows, or None if it is."
+    if _FLUSHED not in db.attrs or key not in db or 'labels' not in db: return "it is not a resumable write"
+    ds,paths = db[key],db.get('paths')
+    if (ds.shape, ds.dtype) != (tuple(dims), np.dtype(dtype)): return f"it holds {ds.shape} {ds.dtype}, not {tuple(dims)} {np.dtype(dtype)}"
+    if ds.compression != compression: return f"it is compressed with {ds.compression}, not {compression}"
+    if (paths.dtype.itemsize if paths is not None else 0) != pathLen: return "its paths are of another length"
+    changed = [k for k,v in attrs.items() if attr_value(db.attrs.get(k)) != attr_value(v)]
+    return f"its attributes differ: {', '.join(changed)}" if changed else None
+
+# %% ../nbs/05_writer.ipynb #b5b605ae
+@patch
+def _reopen(self: HDF5DatasetWriter, dataKey: str, dtype: str, compression: str|None, pathLen: int) -> int|None:
+    "Open the partial file of an interrupted write of the same rows to go on; the rows it has, or None and `resume_note` says why."
+    self.resume_note = None
+    if not self.tmp.exists(): return None
+    try: db = h5py.File(self.tmp, 'r+')
+    except OSError as e: why,db = f"it cannot be opened ({' '.join(str(e).split())})",None
+    else: why = _unlike(db, self.dims, dataKey, dtype, compression, pathLen, self.attrs)
+    if why:
+        if db is not None: db.close()
+        self.resume_note = f"{self.tmp.name} is written again: {why}"
+        return None
+    self.db,self.data,self.labels,self.paths = db,db[dataKey],db['labels'],db.get('paths')
+    return int(db.attrs[_FLUSHED])
+
+@patch
+def _checkpoint(self: HDF5DatasetWriter):
+    self._sync()  # the rows on disk first,
+    self.db.attrs[_FLUSHED] = self.idx  # then their number
+    self._sync()
+
+@patch
+def suspend(self: HDF5DatasetWriter):
+    "Close, keeping the partial file: a writer made with `resume=True` continues it from the last `flush`."
+    if self.db.id.valid: self.db.close()
+    self._close_raw()
