@@ -190,7 +190,7 @@ def _one_core():
 
 def pixel_difference(images, size: int = 256) -> dict:
     "Crop-then-resize (ours) against the book's resize-crop-resize on every JPEG of `images`: differences and ms per image."
-    from hdf5_tut.chapter import AspectAwarePreprocessor as BookPreprocessor  # here: it imports scikit-learn, which the commands need not
+    from hdf5_tut._chapter import AspectAwarePreprocessor as BookPreprocessor  # here: it imports scikit-learn, which the commands need not
     ours,ref = AspectAwarePreprocessor(size, size),BookPreprocessor(size, size)
     mx,sad,sq,t_ours,t_ref,files = 0,0.,0.,0.,0.,_jpegs(images)
     to_exact = np.zeros(2)
@@ -239,7 +239,7 @@ def commands(images, # folder of JPEGs
     per_class = str(len(_jpegs(images)) // 20)  # a tenth of the images for val and a tenth for test, as many of each class
     argv = [images, out, '--size', str(size), '--val', per_class, '--test', per_class, '--quiet'] + (['--workers', str(workers)] if workers else [])
     return {'build': f"import sys; from hdf5_tut.build import main; sys.exit(main({argv!r}))",
-            'chapter': (f"import os; from hdf5_tut.chapter import chapter_build, dogs_vs_cats_config; os.makedirs({out!r}); "
+            'chapter': (f"import os; from hdf5_tut._chapter import chapter_build, dogs_vs_cats_config; os.makedirs({out!r}); "
                         f"chapter_build(dogs_vs_cats_config({images!r}, {out!r}, {per_class}), {size}, progress=False)"),
             'ceiling': f"from hdf5_tut.bench_build import ceiling; print(ceiling({images!r}, {size}, {workers}))",
             'ceiling_write': f"from hdf5_tut.bench_build import ceiling; print(ceiling({images!r}, {size}, {workers}, {out + '/pixels.raw'!r}))"}

@@ -4,7 +4,7 @@
 
 # %% ../nbs/17_bench_peers.ipynb #20cca0bb
 from __future__ import annotations
-import importlib.util, multiprocessing as mp, os, time
+import importlib.util, multiprocessing as mp, os, time, warnings
 import matplotlib.pyplot as plt
 from pathlib import Path
 from .build import build
@@ -54,7 +54,9 @@ def _hf_rows(root, paths, labels, side):
 
 def hf_build(root, paths, labels, out, side: int = SIDE, workers: int = 2):
     "A `datasets.Dataset` of the images and labels in Arrow files under `out`, built on `workers` processes."
-    from datasets import Array3D, Dataset, Features, Value, disable_progress_bars
+    with warnings.catch_warnings():  # datasets imports tqdm.auto, which warns in a notebook without ipywidgets: its bars are off below
+        warnings.filterwarnings('ignore', message='IProgress not found')
+        from datasets import Array3D, Dataset, Features, Value, disable_progress_bars
     disable_progress_bars()
     feats = Features({'image': Array3D((side, side, 3), 'uint8'), 'label': Value('int64')})
     kw = dict(root=str(root), paths=list(paths), labels=[int(y) for y in labels], side=side)
