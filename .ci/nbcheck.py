@@ -4,12 +4,15 @@
   (matplotlib, `show_batch`, a `plot`) has a stored image;
 - no code cell is longer than 40 lines;
 - the lesson comes first: in the writer, build and reader notebooks the chapter's class or function is used
-  within the first 60 lines of code (blank lines, `#|` directives and cells that only import do not count);
+  within the first 60 lines of code that is not the module itself (blank lines, `#|` directives, cells that only
+  import and exported cells, which define the lesson, do not count), and before any `## Production` heading:
+  the machinery a large build needs comes after the chapter's step in use;
 - a cell that imports does nothing else (nbdev's docs processing runs every such cell, without the rest);
 - nothing outside the repository is referred to;
 - no two modules export the same name (each command's `main` and `build_parser` excepted);
-- every `#anchor` link, in a notebook's markdown (its cells and the markdown its cells output) or in README.md,
-  names a heading of the notebook it points to, by the anchor Quarto (Pandoc) makes of it;
+- every link to a notebook, in a notebook's markdown (its cells and the markdown its cells output) or in README.md,
+  names a notebook that exists, and an `#anchor` in it names a heading of that notebook, by the anchor Quarto
+  (Pandoc) makes of it;
 - every number in a row of README's Results table appears, rounded as the row writes it, in the stored output
   of the notebook section the row links to (each row links to one section, `NB.ipynb#anchor`)."""
 import ast, json, re, sys
@@ -86,16 +89,17 @@ def markdown_texts(cells: list[dict]) -> list[str]:
         else: out += [''.join(o['data']['text/markdown']) for o in c.get('outputs', []) if 'text/markdown' in o.get('data', {})]
     return out
 
-LINK = re.compile(r'\]\(((?:nbs/)?[\w.-]*?\.ipynb)?#([^)\s]+)\)')
+LINK = re.compile(r'\]\(((?:nbs/)?[\w.-]*?\.ipynb)?(?:#([^)\s]+))?\)')
 
 def anchor_problems(texts: list[str], here: str) -> list[str]:
-    "A line for every `#anchor` link in `texts` whose notebook or heading does not exist; `here` names the notebook they are in."
+    "A line for every link in `texts` to a notebook or `#anchor` that does not exist; `here` names the notebook they are in."
     out = []
     for t in texts:
         for target,a in LINK.findall(t):
+            if not (target or a): continue  # a link to no notebook and no anchor: not ours to check
             nb = root/'nbs'/(Path(target).name if target else here)
-            if not nb.exists(): out.append(f"link to {target}#{a}: no such notebook"); continue
-            if a not in headings(json.loads(nb.read_text(encoding='utf-8'))['cells']):
+            if not nb.exists(): out.append(f"link to {target}: no such notebook"); continue
+            if a and a not in headings(json.loads(nb.read_text(encoding='utf-8'))['cells']):
                 out.append(f"link to {nb.name}#{a}: no heading of {nb.name} has that anchor")
     return out
 
@@ -137,15 +141,20 @@ def results_problems(readme: str) -> list[str]:
                 out.append(f"Results: {n} is not in the stored output of {name}#{a}")
     return out
 
-def lesson_lines(path: Path) -> int|None:
-    "Lines of code before the first use of the notebook's lesson name, or None if it is never used."
+PRODUCTION = re.compile(r'^##\s+Production\b', re.M)
+
+def lesson_lines(path: Path) -> int|str|None:
+    "Lines of code (exported cells aside) before the first use of the notebook's lesson name; 'production' if a Production heading comes first; None if it is never used."
     seen,lesson = 0,LESSONS[path.stem]
     for c in json.loads(path.read_text(encoding='utf-8'))['cells']:
-        if c['cell_type'] != 'code': continue
         src = ''.join(c['source'])
-        if lesson in src and '#| export' not in src: return seen
+        if c['cell_type'] != 'code':
+            if PRODUCTION.search(src): return 'production'
+            continue
+        exported = re.search(r'^#\|\s*export', src, re.M)
+        if lesson in src and not exported: return seen
         lines = code_lines(src)
-        if not only_imports('\n'.join(lines)): seen += len(lines)
+        if not exported and not only_imports('\n'.join(lines)): seen += len(lines)
     return None
 
 def exported_names() -> dict[str, list[str]]:
@@ -162,6 +171,7 @@ if __name__ == '__main__':
         if p.stem in LESSONS:
             n = lesson_lines(p)
             if n is None: problems.append(f"{p.name}: {LESSONS[p.stem][:-1]} is never used outside an exported cell")
+            elif n == 'production': problems.append(f"{p.name}: a Production heading comes before {LESSONS[p.stem][:-1]} is used")
             elif n > LESSON_WITHIN:
                 problems.append(f"{p.name}: {LESSONS[p.stem][:-1]} first used after {n} lines of code (at most {LESSON_WITHIN})")
     problems += [f"hdf5_tut: {n} is exported by {', '.join(ms)}" for n,ms in exported_names().items()]

@@ -10,7 +10,7 @@ from pathlib import Path
 import cv2, numpy as np, psutil
 import hdf5_tut
 from .config import cpu_count
-from .writer import _pwrite, aligned_empty
+from .rows import aligned_empty, pwrite_all
 from .preprocess import MAX_PIXELS, AspectAwarePreprocessor, dct_scale, exact_square, image_size, load_rgb, read_image
 
 # %% auto #0
@@ -52,7 +52,7 @@ def _ceiling_block(files) -> float:
 def _ceiling_write_block(task) -> float:
     k,files = task
     for i,f in enumerate(files): load_rgb(f, _aap, None, out=_buf[i])
-    _pwrite(_fd, _buf[:len(files)], k * _buf.nbytes)  # block k's place in one raw file of all the pixels
+    pwrite_all(_fd, _buf[:len(files)], k * _buf.nbytes)  # block k's place in one raw file of all the pixels
     return float(_buf[:len(files)].sum(dtype=np.int64))
 
 # %% ../nbs/13_bench_build.ipynb #b9d1a5f5
@@ -406,14 +406,15 @@ def write_cost(n: int = 2000, # images of 256 x 256 x 3 to write
                direct: bool = True, # O_DIRECT where allowed, or through the page cache
                folder=None) -> dict: # where to write (default: the temporary folder)
     "Wall and CPU seconds of this process for `HDF5DatasetWriter` to write `n` images in blocks of 32, as `build` does."
-    from hdf5_tut.build import BLOCK, SYNC_BYTES
-    from hdf5_tut.writer import HDF5DatasetWriter, aligned_empty
+    from hdf5_tut.pool import BLOCK
+    from hdf5_tut.fill import SYNC_BYTES
+    from hdf5_tut.writer import HDF5DatasetWriter
     block = aligned_empty((BLOCK, 256, 256, 3), 'uint8')
     block[:] = np.random.default_rng(0).integers(0, 256, block.shape, 'uint8')
     with tempfile.TemporaryDirectory(dir=folder) as d:
         t,c = time.perf_counter(),_cpu()
         with HDF5DatasetWriter((n, 256, 256, 3), Path(d)/'w.hdf5', bufSize=BLOCK, syncEvery=SYNC_BYTES, direct=direct) as w:
-            used = w.dfd is not None
+            used = w.direct
             for i in range(0, n, BLOCK): w.add(block[:min(BLOCK, n - i)], np.zeros(min(BLOCK, n - i), 'int64'))
         secs,cpu = time.perf_counter() - t,_cpu() - c
     return dict(direct=used, seconds=secs, cpu=cpu, mb_per_s=n * block[0].nbytes / secs / 1e6)

@@ -5,7 +5,6 @@
 # %% ../nbs/04_preprocess.ipynb #3a995cf4
 from __future__ import annotations
 import os, stat
-from pathlib import Path
 import cv2, numpy as np
 from PIL import Image
 
