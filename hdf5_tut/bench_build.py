@@ -10,13 +10,13 @@ from pathlib import Path
 import cv2, numpy as np, psutil
 import hdf5_tut
 from .config import cpu_count
-from .writer import _pwrite, aligned_empty
-from .preprocess import MAX_PIXELS, AspectAwarePreprocessor, ResizeThenCrop, exact_square
+from .rows import aligned_empty, pwrite_all
+from .preprocess import MAX_PIXELS, AspectAwarePreprocessor, dct_scale, exact_square, image_size, load_rgb
 
 # %% auto #0
 __all__ = ['VARIANTS', 'demo_set', 'ceiling', 'run', 'trip', 'trips', 'pixel_difference', 'reduced_decode', 'commands',
-           'build_bench', 'build_bench_table', 'plot_build_bench', 'main', 'machine', 'import_cost', 'pool_start',
-           'probe_cost', 'write_cost']
+           'build_bench', 'build_bench_table', 'plot_build_bench', 'split_startup', 'main', 'machine',
+           'stored_headline', 'import_cost', 'pool_start', 'probe_cost', 'write_cost']
 
 # %% ../nbs/13_bench_build.ipynb #19f31f16
 def demo_set(n: int, # number of images
@@ -47,12 +47,12 @@ def _ceiling_init(size: int, out=None):
         _buf = aligned_empty((32, size, size, 3), np.uint8)
 
 def _ceiling_block(files) -> float:
-    return sum(cv2.sumElems(_aap.preprocess(cv2.imread(f)))[0] for f in files)
+    return sum(cv2.sumElems(load_rgb(f, _aap, None))[0] for f in files)  # as a build's worker decodes it
 
 def _ceiling_write_block(task) -> float:
     k,files = task
-    for i,f in enumerate(files): _aap.preprocess(cv2.imread(f), _buf[i])
-    _pwrite(_fd, _buf[:len(files)], k * _buf.nbytes)  # block k's place in one raw file of all the pixels
+    for i,f in enumerate(files): load_rgb(f, _aap, None, out=_buf[i])
+    pwrite_all(_fd, _buf[:len(files)], k * _buf.nbytes)  # block k's place in one raw file of all the pixels
     return float(_buf[:len(files)].sum(dtype=np.int64))
 
 # %% ../nbs/13_bench_build.ipynb #b9d1a5f5
@@ -189,8 +189,9 @@ def _one_core():
     finally: cv2.setNumThreads(threads)
 
 def pixel_difference(images, size: int = 256) -> dict:
-    "Crop-then-resize (ours) against the chapter's resize-then-crop on every JPEG of `images`: differences and ms per image."
-    ours,ref = AspectAwarePreprocessor(size, size),ResizeThenCrop(size, size)
+    "Crop-then-resize (ours) against the book's resize-crop-resize on every JPEG of `images`: differences and ms per image."
+    from hdf5_tut._chapter import AspectAwarePreprocessor as BookPreprocessor  # here: it imports scikit-learn, which the commands need not
+    ours,ref = AspectAwarePreprocessor(size, size),BookPreprocessor(size, size)
     mx,sad,sq,t_ours,t_ref,files = 0,0.,0.,0.,0.,_jpegs(images)
     to_exact = np.zeros(2)
     with _one_core():
@@ -210,21 +211,20 @@ def pixel_difference(images, size: int = 256) -> dict:
 
 # %% ../nbs/13_bench_build.ipynb #ef07a623
 def reduced_decode(images, size: int = 256) -> dict:
-    "How many JPEGs of `images` are at least twice `size` on their shorter side, and on those, full against half-size decode."
-    from hdf5_tut.preprocess import image_size
+    "How many JPEGs of `images` the build decodes at a reduced scale at `size`, and on those, the full decode against it."
     files = _jpegs(images)
-    fit = [f for f in files if min(image_size(f)) >= 2 * size]
+    fit = [f for f in files if dct_scale(*image_size(f), size) > 1]
     res = dict(images=len(files), eligible=len(fit))
     if not fit: return res
     aap,mx,sad,t_full,t_half = AspectAwarePreprocessor(size, size),0,0.,0.,0.
     with _one_core():
         for f in fit:
-            t0 = time.perf_counter(); a = aap.preprocess(cv2.imread(f, cv2.IMREAD_COLOR))
-            t1 = time.perf_counter(); b = aap.preprocess(cv2.imread(f, cv2.IMREAD_REDUCED_COLOR_2))
+            t0 = time.perf_counter(); a = load_rgb(f, aap, None, decode='exact')  # every pixel: --decode exact
+            t1 = time.perf_counter(); b = load_rgb(f, aap, None)  # the build's default
             t_full,t_half = t_full + t1 - t0,t_half + time.perf_counter() - t1
             d = cv2.absdiff(a, b)
             mx,sad = max(mx, int(d.max())),sad + sum(cv2.sumElems(d))
-    return res | dict(max=mx, mean=sad / (len(fit) * size * size * 3), ms_full=1e3 * t_full / len(fit), ms_half=1e3 * t_half / len(fit))
+    return res | dict(max=mx, mean=sad / (len(fit) * size * size * 3), ms_full=1e3 * t_full / len(fit), ms_reduced=1e3 * t_half / len(fit))
 
 # %% ../nbs/13_bench_build.ipynb #3abe4f2e
 VARIANTS = {'build': 'hdf5_tut build', 'chapter': "chapter's way (float64)", 'ceiling': 'decode+resize ceiling',
@@ -236,10 +236,11 @@ def commands(images, # folder of JPEGs
              workers: int = 0) -> dict[str, str]: # processes for the build and the ceiling; 0 means all cores
     "The Python source of the command of each variant."
     images,out = str(images),str(out)
-    argv = [images, out, '--size', str(size), '--val', '0.1', '--test', '0.1', '--quiet'] + (['--workers', str(workers)] if workers else [])
+    per_class = str(len(_jpegs(images)) // 20)  # a tenth of the images for val and a tenth for test, as many of each class
+    argv = [images, out, '--size', str(size), '--val', per_class, '--test', per_class, '--quiet'] + (['--workers', str(workers)] if workers else [])
     return {'build': f"import sys; from hdf5_tut.build import main; sys.exit(main({argv!r}))",
-            'chapter': (f"from hdf5_tut.chapter import chapter_build; from hdf5_tut.preprocess import ResizeThenCrop; "
-                        f"chapter_build({images!r}, {out!r}, {size}, pre=ResizeThenCrop, progress=False)"),
+            'chapter': (f"import os; from hdf5_tut._chapter import chapter_build, dogs_vs_cats_config; os.makedirs({out!r}); "
+                        f"chapter_build(dogs_vs_cats_config({images!r}, {out!r}, {per_class}), {size}, progress=False)"),
             'ceiling': f"from hdf5_tut.bench_build import ceiling; print(ceiling({images!r}, {size}, {workers}))",
             'ceiling_write': f"from hdf5_tut.bench_build import ceiling; print(ceiling({images!r}, {size}, {workers}, {out + '/pixels.raw'!r}))"}
 
@@ -278,7 +279,8 @@ def build_bench(n: int = 5000, # images
     finally: _clear(work)
     fields = [k for k in runs['build'][0] if k != 'output']  # with steal and iowait where `run` could measure them
     res = {k: {f: float(np.median([x[f] for x in v])) for f in fields} for k,v in runs.items()}
-    for v in res.values(): v['images_per_s'] = n / v['seconds']
+    for k,v in res.items():
+        v['images_per_s'],v['seconds_range'] = n / v['seconds'],(min(x['seconds'] for x in runs[k]), max(x['seconds'] for x in runs[k]))
     ratio = lambda k: res['build']['images_per_s'] / res[k]['images_per_s'] if k in res else None
     return dict(n=n, size=size, workers=workers or cpu_count(), repeats=repeats, variants=res,
                 build_vs_chapter=ratio('chapter'), build_vs_ceiling=ratio('ceiling'), build_vs_ceiling_write=ratio('ceiling_write'),
@@ -315,6 +317,17 @@ def plot_build_bench(r: dict, ax=None):
     ax.set_xlim(0, max(rates) * 1.2)
     return ax
 
+# %% ../nbs/13_bench_build.ipynb #5a11e002
+def split_startup(few: dict, # `build_bench` results on a few images
+                  many: dict) -> dict: # and on more, the same variants
+    "{variant: {fixed seconds, images/s beyond them}}: the line through each command's seconds at the two sizes."
+    out = {}
+    for k,v in many['variants'].items():
+        (n1,t1),(n2,t2) = (few['n'], few['variants'][k]['seconds']),(many['n'], v['seconds'])
+        rate = (n2 - n1) / (t2 - t1) if t2 > t1 else float('inf')  # a noisy run can leave no time for the images
+        out[k] = dict(fixed=t1 - n1 / rate, images_per_s=rate)
+    return out
+
 # %% ../nbs/13_bench_build.ipynb #c8342d85
 def main(argv=None):
     "Run the benchmark from the command line: `python -m hdf5_tut.bench_build --n 5000`."
@@ -345,6 +358,16 @@ def machine() -> str:
     return (f"{models[0] if models else platform.processor() or platform.machine()}, {cpu_count()} cores, "
             f"{psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}, "
             f"OpenCV {cv2.__version__}, HDF5 {h5py.version.hdf5_version}")
+
+# %% ../nbs/13_bench_build.ipynb #5a11e006
+def stored_headline(nb) -> dict|None:
+    "The JSON line printed last by the `# headline` cell of the notebook file `nb`, as stored; None if there is none."
+    for c in json.loads(Path(nb).read_text(encoding='utf-8'))['cells']:
+        if c['cell_type'] == 'code' and '\n# headline' in '\n' + ''.join(c['source']):
+            lines = ''.join(''.join(o['text']) for o in c.get('outputs', []) if o.get('name') == 'stdout').splitlines()
+            try: return json.loads(lines[-1]) if lines else None
+            except ValueError: return None  # stored by an older version of the cell, before it printed JSON
+    return None
 
 # %% ../nbs/13_bench_build.ipynb #8d12b2e9
 def import_cost(modules: str) -> dict:
@@ -383,14 +406,15 @@ def write_cost(n: int = 2000, # images of 256 x 256 x 3 to write
                direct: bool = True, # O_DIRECT where allowed, or through the page cache
                folder=None) -> dict: # where to write (default: the temporary folder)
     "Wall and CPU seconds of this process for `HDF5DatasetWriter` to write `n` images in blocks of 32, as `build` does."
-    from hdf5_tut.build import BLOCK, SYNC_BYTES
-    from hdf5_tut.writer import HDF5DatasetWriter, aligned_empty
+    from hdf5_tut.pool import BLOCK
+    from hdf5_tut.fill import SYNC_BYTES
+    from hdf5_tut.writer import HDF5DatasetWriter
     block = aligned_empty((BLOCK, 256, 256, 3), 'uint8')
     block[:] = np.random.default_rng(0).integers(0, 256, block.shape, 'uint8')
     with tempfile.TemporaryDirectory(dir=folder) as d:
         t,c = time.perf_counter(),_cpu()
         with HDF5DatasetWriter((n, 256, 256, 3), Path(d)/'w.hdf5', bufSize=BLOCK, syncEvery=SYNC_BYTES, direct=direct) as w:
-            used = w.dfd is not None
+            used = w.direct
             for i in range(0, n, BLOCK): w.add(block[:min(BLOCK, n - i)], np.zeros(min(BLOCK, n - i), 'int64'))
         secs,cpu = time.perf_counter() - t,_cpu() - c
     return dict(direct=used, seconds=secs, cpu=cpu, mb_per_s=n * block[0].nbytes / secs / 1e6)

@@ -14,8 +14,8 @@ from .writer import HDF5DatasetWriter
 from .reader import BatchOrder, HDF5Dataset, HDF5DatasetGenerator, torch_loader
 
 # %% auto #0
-__all__ = ['BASE', 'jpeg_batches', 'make_read_set', 'images_per_s', 'preadv_batches', 'jitter', 'read_bench', 'floor_of',
-           'read_bench_table', 'plot_read_bench', 'main']
+__all__ = ['BASE', 'jpeg_batches', 'make_read_set', 'images_per_s', 'spread', 'preadv_batches', 'jitter', 'read_bench',
+           'floor_of', 'read_bench_table', 'plot_read_bench', 'main']
 
 # %% ../nbs/14_bench_read.ipynb #0de0358d
 _SLOTS = None  # batch slots in shared memory, written by the forked workers
@@ -96,13 +96,19 @@ def _time_pass(one_pass, min_time: float = 0.) -> float:
 def images_per_s(ways: dict, # {name: function returning an iterable over one pass of batches}
                  n: int, # images in a pass
                  repeats: int = 3, # rounds timed, after one that is not
-                 min_time: float = 1.): # seconds each measurement lasts at least
+                 min_time: float = 1., # seconds each measurement lasts at least
+                 rounds: dict|None = None): # if given, gets {name: images per second in each round}
     "{name: images per second}, each `n` over the median of `repeats` measurements, the ways timed in turns."
     for one_pass in ways.values(): _time_pass(one_pass)
     ts = {k: [] for k in ways}
     for _ in range(repeats):
         for k,one_pass in ways.items(): ts[k].append(_time_pass(one_pass, min_time))
+    if rounds is not None: rounds.update({k: [n / t for t in v] for k,v in ts.items()})
     return {k: n / float(np.median(v)) for k,v in ts.items()}
+
+def spread(rates: list[float]) -> float:
+    "Half the range of the rates of one way's rounds, as a fraction of their median: the noise of that way's figure."
+    return (max(rates) - min(rates)) / 2 / float(np.median(rates))
 
 def _fancy(path, n, batch_size):
     with h5py.File(path, 'r') as f:
@@ -169,7 +175,8 @@ def read_bench(n: int = 5000, # number of images
           repeats: int = 3, # timed rounds
           min_time: float = 1., # seconds each measurement lasts at least
           workdir=None, # folder for the JPEGs and the HDF5 file; a temporary one, removed after, if None
-          log=print) -> dict: # where progress goes
+          log=print, # where progress goes
+          rounds: dict|None = None) -> dict: # if given, gets each way's rate in each round
     "Images per second of each way of reading `n` images in batches of `batch_size`: {name: rate}."
     tmp = Path(workdir or tempfile.mkdtemp())
     try:
@@ -182,7 +189,7 @@ def read_bench(n: int = 5000, # number of images
         ways['JPEG folder, 1 process'] = lambda: jpeg_batches(files, size, batch_size, 1)
         ways['JPEG folder, 2 processes'] = lambda: jpeg_batches(files, size, batch_size, 2)
         load = os.getloadavg()[0]
-        rates = images_per_s(ways, n, repeats, min_time)
+        rates = images_per_s(ways, n, repeats, min_time, rounds)
         log(f"timed {len(ways)} ways in {repeats} rounds; load average {load:.1f} before, {os.getloadavg()[0]:.1f} after")
         return rates
     finally:
@@ -195,12 +202,12 @@ def floor_of(name: str) -> str:
     "The bare copy of the same batches as the way `name`: in file order for the ways that read in file order, else shuffled."
     return 'raw preadv, file order' if 'file order' in name or name.startswith('JPEG') else 'raw preadv, shuffled'
 
-def read_bench_table(rates: dict) -> str:
-    "A table of the rates, their ratios to the JPEG folder loaders and to the bare copy of the same batches."
-    lines = [f"{'':34} {'images/s':>9} {'vs JPEG 2 proc':>15} {'vs JPEG 1 proc':>15} {'vs preadv':>10}"]
+def read_bench_table(rates: dict, rounds: dict|None = None) -> str:
+    "A table of the rates, their ratios to the JPEG folder loaders and to the bare copy of the same batches; with `rounds`, each rate's spread."
+    lines = [f"{'':34} {'images/s':>9} {'vs JPEG 2 proc':>15} {'vs JPEG 1 proc':>15} {'vs preadv':>10}" + (f" {'rounds':>7}" if rounds else '')]
     for k,v in rates.items():
         lines.append(f"{k:34} {v:9,.0f} {v / rates[BASE]:14.1f}x {v / rates['JPEG folder, 1 process']:14.1f}x"
-                     f" {v / rates[floor_of(k)]:9.2f}x")
+                     f" {v / rates[floor_of(k)]:9.2f}x" + (f" {spread(rounds[k]):6.0%}" if rounds else ''))
     return '\n'.join(lines)
 
 def plot_read_bench(rates: dict, title: str = ''):

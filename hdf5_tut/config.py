@@ -9,13 +9,13 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['Config', 'BuildError', 'whole_number', 'split_size', 'one_of', 'as_path', 'yes_no', 'cpu_count', 'load_config_module',
-           'add_config_args', 'OneLineParser']
+__all__ = ['ChapterConfig', 'BuildError', 'whole_number', 'split_size', 'one_of', 'as_path', 'yes_no', 'Config', 'cpu_count',
+           'load_config_module', 'add_config_args', 'OneLineParser']
 
 # %% ../nbs/02_config.ipynb #1af0db96
 @dataclass
-class Config:
-    "Every setting of a build, with the chapter's defaults."
+class ChapterConfig:
+    "The settings the chapter's config module holds, with its defaults: where the images are, how to split and store them."
     images: Path|None = None  # folder of images, searched recursively (the chapter's IMAGES_PATH)
     out: Path = Path('hdf5')  # folder that receives the HDF5 files, mean.json and report.json
     size: int = 256  # side in pixels of the square images stored
@@ -24,41 +24,12 @@ class Config:
     seed: int = 42  # random seed of the split
     dtype: str = 'uint8'  # pixel type stored: uint8, or float32/float64 as the chapter does
     labels: str = 'auto'  # where labels come from: name (cat.1.jpg), folder (cat/1.jpg) or auto
-    compression: str|None = None  # lossless filter for the pixels, gzip or lzf: smaller files, slower writes and reads
-    workers: int = 0  # processes that decode and resize; 0 means all cores, and more than the cores are lowered to them
-    max_pixels: int = 89_478_485  # larger images are skipped as possible decompression bombs
-    decode: str = 'reduced'  # large JPEGs: reduced decodes them at a DCT scale (much faster), exact decodes every pixel
-    overwrite: bool = False  # replace outputs built from other inputs or options
-    check_space: bool = True  # check the disk has room for the outputs before writing
-    dry_run: bool = False  # list and split the images, print each file's predicted size, and write nothing
-    wait: bool = False  # wait for another build writing to the same output folder to finish, instead of stopping
-    dask: str|None = None  # build on Dask: local (a cluster of this machine's cores), a scheduler's address or its file
-    shard_size: int = 0  # with dask: images per shard file; 0 means about 1 GB of pixels per shard
-    train_hdf5: Path|None = None  # default: OUT/train.hdf5
-    val_hdf5: Path|None = None  # default: OUT/val.hdf5
-    test_hdf5: Path|None = None  # default: OUT/test.hdf5
-    mean_json: Path|None = None  # default: OUT/mean.json
-    report_json: Path|None = None  # default: OUT/report.json
-
-    def __post_init__(self):
-        for name,check in _CHECKS.items(): setattr(self, name, check(getattr(self, name)))
-        for name,default in _OUTPUTS.items():
-            if getattr(self, name) is None: setattr(self, name, self.out/default)
-        _check_output_paths(self)
-        n = cpu_count()
-        if self.workers > n: print(f"warning: {self.workers} workers asked for, {n} cores to run them: using {n}", file=sys.stderr)
-        self.workers = min(self.workers, n) or n
-
-    @property
-    def split_paths(self) -> dict:
-        "The HDF5 file of each split, in build order."
-        return {'train': self.train_hdf5, 'val': self.val_hdf5, 'test': self.test_hdf5}
 
 # %% ../nbs/02_config.ipynb #35592772
 def _field_docs() -> dict:
     from fastcore.docments import docments
     import hdf5_tut.config as m  # the exported source: docments cannot read a notebook cell's source in every kernel
-    return docments(m.Config)
+    return docments(m.ChapterConfig) | {k: v for k,v in docments(m.Config).items() if v}
 
 # %% ../nbs/02_config.ipynb #60ee2754
 class BuildError(ValueError):
@@ -103,6 +74,40 @@ def yes_no(v, name: str) -> bool:
     "`v` if it is a bool, else `BuildError`: `overwrite='no'` would otherwise count as true."
     if not isinstance(v, bool): raise BuildError(f"{name} must be True or False, got {v!r}")
     return v
+
+# %% ../nbs/02_config.ipynb #3e8b4c7d
+@dataclass
+class Config(ChapterConfig):
+    "Every setting of a build: the chapter's, and those a large build needs."
+    compression: str|None = None  # lossless filter for the pixels, gzip or lzf: smaller files, slower writes and reads
+    workers: int = 0  # processes that decode and resize; 0 means all cores, and more than the cores are lowered to them
+    max_pixels: int = 89_478_485  # larger images are skipped as possible decompression bombs
+    decode: str = 'reduced'  # large JPEGs: reduced decodes them at a DCT scale (much faster), exact decodes every pixel
+    overwrite: bool = False  # replace outputs built from other inputs or options
+    check_space: bool = True  # check the disk has room for the outputs before writing
+    dry_run: bool = False  # list and split the images, print each file's predicted size, and write nothing
+    wait: bool = False  # wait for another build writing to the same output folder to finish, instead of stopping
+    dask: str|None = None  # build on Dask: local (a cluster of this machine's cores), a scheduler's address or its file
+    shard_size: int = 0  # with dask: images per shard file; 0 means about 1 GB of pixels per shard
+    train_hdf5: Path|None = None  # default: OUT/train.hdf5
+    val_hdf5: Path|None = None  # default: OUT/val.hdf5
+    test_hdf5: Path|None = None  # default: OUT/test.hdf5
+    mean_json: Path|None = None  # default: OUT/mean.json
+    report_json: Path|None = None  # default: OUT/report.json
+
+    def __post_init__(self):
+        for name,check in _CHECKS.items(): setattr(self, name, check(getattr(self, name)))
+        for name,default in _OUTPUTS.items():
+            if getattr(self, name) is None: setattr(self, name, self.out/default)
+        _check_output_paths(self)
+        n = cpu_count()
+        if self.workers > n: print(f"warning: {self.workers} workers asked for, {n} cores to run them: using {n}", file=sys.stderr)
+        self.workers = min(self.workers, n) or n
+
+    @property
+    def split_paths(self) -> dict:
+        "The HDF5 file of each split, in build order."
+        return {'train': self.train_hdf5, 'val': self.val_hdf5, 'test': self.test_hdf5}
 
 # %% ../nbs/02_config.ipynb #896ebf13
 _OUTPUTS = dict(train_hdf5='train.hdf5', val_hdf5='val.hdf5', test_hdf5='test.hdf5',

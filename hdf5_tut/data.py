@@ -43,7 +43,7 @@ def _entry(e: os.DirEntry) -> tuple[str, object]:
         try: os.stat(e.path); return 'ignored','symlink to something that is not a file'
         except OSError as x: return 'ignored',f'broken symlink: {_why(x)}'
     if not e.name.lower().endswith(IMAGE_EXTS): return 'ignored','not an image file extension'
-    try: st = os.stat(e.path)  # the file's own device and inode, for a link and its target alike (see below); not `e.stat()`, which on Windows has no inode
+    try: st = os.stat(e.path)  # the file's own device and inode, for a link and its target alike (see *Production: inodes on overlayfs*); not `e.stat()`, which on Windows has no inode
     except OSError as x: return 'ignored',f'cannot be read: {_why(x)}'  # gone since the folder was read
     return 'image',st
 

@@ -10,12 +10,14 @@ import cv2, h5py, numpy as np
 from .config import BuildError, OneLineParser
 from .data import label_of
 from .preprocess import AspectAwarePreprocessor, ImageError, load_rgb
+from .rows import row_bytes, rows_per_block, source_path
+from .files import incomplete
 from .size import human
-from .writer import label_names, rows_per_block
+from .writer import attr_value, label_names
 
 # %% auto #0
-__all__ = ['SET_FILES', 'open_hdf5', 'info', 'sample_rows', 'verify', 'format_info', 'format_verify', 'build_parser', 'main',
-           'hdf5_info']
+__all__ = ['SET_FILES', 'open_hdf5', 'info', 'format_info', 'sample_rows', 'verify', 'format_verify', 'build_parser', 'main',
+           'hdf5_info', 'check_shards']
 
 # %% ../nbs/11_info.ipynb #09bc8b0f
 def _one_line(e: BaseException) -> str:
@@ -32,14 +34,6 @@ def open_hdf5(path) -> h5py.File:
     except OSError as e: raise BuildError(f"cannot read {path}: {_one_line(e)}") from None
 
 # %% ../nbs/11_info.ipynb #8e229947
-def _plain(v):
-    "An HDF5 attribute value as plain Python: str, int, float, bool or lists of them."
-    if isinstance(v, bytes): return v.decode('utf-8', 'replace')
-    if isinstance(v, np.ndarray): return [_plain(x) for x in v.tolist()]
-    if isinstance(v, (list, tuple)): return [_plain(x) for x in v]
-    if isinstance(v, np.generic): return v.item()
-    return v
-
 def _dtype(ds: h5py.Dataset) -> str:
     s = h5py.check_string_dtype(ds.dtype)
     if s is None: return str(ds.dtype)
@@ -60,9 +54,8 @@ def _classes(f: h5py.File) -> dict:
 def _sources(path: Path, f: h5py.File, maps: set) -> tuple[dict, dict|None]:
     "For the (file name, dataset) pairs `maps` that the virtual datasets of `f` read: {pair: bytes stored, None if missing}, and the source files."
     if not maps: return {},None
-    from hdf5_tut.cluster import _source_path  # where HDF5 finds a source; only for virtual files, as in `verify`
     stored,names = {},sorted({n for n,_ in maps})
-    files = {n: _source_path(str(path), n) for n in names if n != '.'}  # '.': the file itself
+    files = {n: source_path(str(path), n) for n in names if n != '.'}  # '.': the file itself
     for n in names:
         pairs = [m for m in maps if m[0] == n]
         try:
@@ -83,7 +76,7 @@ def info(path) -> dict:
     with open_hdf5(path) as f:
         f.visititems(visit)
         stored,sources = _sources(path, f, set().union(*maps.values()))
-        attrs = {k: _plain(v) for k,v in f.attrs.items()}
+        attrs = {k: attr_value(v) for k,v in f.attrs.items()}
         classes = _classes(f)
     for name,ms in maps.items():  # a virtual dataset stores nothing itself: its bytes are its sources'
         d,gone = datasets[name],{n for n,k in ms if stored[n, k] is None}
@@ -92,10 +85,32 @@ def info(path) -> dict:
     return dict(path=str(path), bytes=path.stat().st_size, sources=sources, datasets=datasets, classes=classes,
                 mean=attrs.get('mean'), attrs=attrs)
 
+# %% ../nbs/11_info.ipynb #f3f50101
+def format_info(i: dict) -> str:
+    "The text `hdf5_info` prints for the dict of `info`."
+    a = i['attrs']
+    state = 'complete' if a.get('complete') else 'NOT complete'
+    s = i.get('sources')
+    more = f" + {human(s['bytes'])} in {s['files']} source files" + (f" ({len(s['missing'])} missing)" if s['missing'] else "") if s and s['files'] else ""
+    lines = [f"{i['path']}: {human(i['bytes'])}{more}, {state}", "datasets:"]
+    rows = [(name, ' x '.join(map(str, d['shape'])) or 'scalar', d['dtype'],
+             d['layout'] + (f", {d['compression']}" if d['compression'] else ""), human(d['bytes']))
+            for name,d in i['datasets'].items()]
+    w = [max((len(r[k]) for r in rows), default=0) for k in range(5)]
+    lines += ['  ' + '  '.join(f'{x:<{n}}' for x,n in zip(r, w)).rstrip() for r in rows]
+    if i['classes']:
+        lines.append(f"classes: {len(i['classes'])}, {sum(i['classes'].values()):,} images: "
+                     + ', '.join(f'{k} {v:,}' for k,v in i['classes'].items()))
+    if i['mean'] is not None: lines.append("mean: " + '  '.join(f'{c} {v:.3f}' for c,v in zip('RGB', i['mean'])))
+    lines.append("attributes:")
+    w = max(map(len, a), default=0)
+    lines += [f"  {k:<{w}}  {v}" for k,v in sorted(a.items()) if k != 'mean']
+    return '\n'.join(lines)
+
 # %% ../nbs/11_info.ipynb #fa11c1be
 def _blocks(ds: h5py.Dataset, block_bytes: int = 64 << 20):
     "Yield (start, rows) over `ds`, read with `read_direct` into one reused buffer of about `block_bytes`."
-    step = rows_per_block(ds, block_bytes)
+    step = rows_per_block(row_bytes(ds.shape[1:], ds.dtype), block_bytes)
     buf = np.empty((min(step, len(ds)),) + ds.shape[1:], ds.dtype)
     for i in range(0, len(ds), step):
         n = min(step, len(ds) - i)
@@ -118,7 +133,7 @@ def sample_rows(n: int, k: int, seed: int = 0) -> list[int]:
 
 def _source(f: h5py.File, i: int) -> Path|None:
     root = f.attrs.get('images_dir')
-    return None if root is None or 'paths' not in f else Path(_plain(root))/f['paths'].asstr()[i]
+    return None if root is None or 'paths' not in f else Path(attr_value(root))/f['paths'].asstr()[i]
 
 def _decode_as_stored(src: Path, shape, decode: str) -> np.ndarray:
     # no pixel limit of our own: the build accepted this source already, and the file does not record its limit
@@ -126,7 +141,7 @@ def _decode_as_stored(src: Path, shape, decode: str) -> np.ndarray:
 
 def _decode_of(f: h5py.File) -> str:
     "How the build decoded large JPEGs: the file's `decode` attribute; files from before it decoded every pixel."
-    return _plain(f.attrs.get('decode', 'exact'))
+    return attr_value(f.attrs.get('decode', 'exact'))
 
 # %% ../nbs/11_info.ipynb #45fd016a
 def _check_complete(f):
@@ -171,11 +186,15 @@ def _check_mean(f, sums):
     return False,f"the stored means {np.round(saved, 3).tolist()} are not the pixels' means ({txt})"
 
 # %% ../nbs/11_info.ipynb #0c45d6a8
+def _rows_key(f) -> str:
+    "The dataset of rows: 'images', or 'features' in a features file."
+    return 'features' if 'features' in f and 'images' not in f else 'images'
+
 def _check_paths(f):
     if 'paths' not in f: return None,"no paths dataset: this file does not record its sources"
-    n,ds = len(f['images']),f['paths']
+    n,ds = len(f[_rows_key(f)]),f['paths']
     if len(ds) != n: return False,f"{len(ds)} paths for {n} images"
-    rule,names,y = _plain(f.attrs.get('labels_from')),label_names(f),f['labels'][:]
+    rule,names,y = attr_value(f.attrs.get('labels_from')),label_names(f),f['labels'][:]
     empty,wrong,step = [],[],1 << 16
     for i in range(0, n, step):
         for k,p in enumerate(ds.asstr()[i:i+step], i):
@@ -198,7 +217,7 @@ def _fingerprint_of(path: Path) -> tuple[str|None, dict|None]:
         doc = json.loads(path.read_text())
         return doc.get('fingerprint'),doc
     with h5py.File(path, 'r') as f: fp = f.attrs.get('fingerprint')
-    return (None if fp is None else _plain(fp)),None
+    return (None if fp is None else attr_value(fp)),None
 
 def _set_files(path: Path, mean_json=None, report_json=None) -> list[Path]:
     "The other files of `path`'s build: by their default names beside it, `mean_json` and `report_json` where given."
@@ -211,7 +230,7 @@ def _check_set(f, path: Path, mean_json=None, report_json=None):
     if fp is None: return None,"no fingerprint attribute: not a file of a build's set"
     gone = [p for p in (mean_json, report_json) if p is not None and not Path(p).is_file()]
     if gone: return False,f"{gone[0]} does not exist"
-    fp,folder,unknown,docs = _plain(fp),path.parent,[],{}
+    fp,folder,unknown,docs = attr_value(fp),path.parent,[],{}
     others = [q for q in _set_files(path, mean_json, report_json) if q.is_file()]
     if not others: return None,"no other file of a build beside it"
     def shown(q): return q.name if q.parent == folder else str(q)
@@ -234,7 +253,7 @@ def _check_set(f, path: Path, mean_json=None, report_json=None):
 # %% ../nbs/11_info.ipynb #b4281360
 def _check_sources(f, sample: int, seed: int):
     if 'paths' not in f: return None,"no paths dataset: nothing to compare with"
-    root = Path(_plain(f.attrs.get('images_dir', '')))
+    root = Path(attr_value(f.attrs.get('images_dir', '')))
     if not root.is_dir(): return None,f"not compared: the images folder {root} recorded in the file is not here"
     ds,rows = f['images'],sample_rows(len(f['images']), sample, seed)
     missing,same = [],0
@@ -252,6 +271,45 @@ def _check_sources(f, sample: int, seed: int):
     return True,f"{same} sampled rows equal their source images, decoded again" + \
                  (f"; {_count(len(missing), 'source')} missing, not compared (rows {_rows(missing)})" if missing else "")
 
+# %% ../nbs/11_info.ipynb #5a26e2e3
+def _check_feature_shapes(f):
+    ds = f['features']
+    if ds.ndim != 2 or ds.dtype.kind != 'f': return False,f"features of shape {ds.shape} and type {ds.dtype}, not rows of floats"
+    if 'labels' not in f or f['labels'].shape != ds.shape[:1]:
+        return False,f"{len(ds)} rows but labels of shape {f['labels'].shape if 'labels' in f else None}"
+    if 'label_names' not in f: return False,"no label_names dataset: the labels have no class names"
+    return True,f"{ds.shape[0]} rows of {ds.shape[1]} {ds.dtype} features, {ds.shape[0]} labels, {len(f['label_names'])} class names"
+
+def _check_feature_rows(f):
+    zero,bad = [],[]
+    for i,rows in _blocks(f['features']):
+        zero += (i + np.flatnonzero(~rows.any(1))).tolist()
+        bad += (i + np.flatnonzero(~np.isfinite(rows).all(1))).tolist()
+    if bad: return False,f"{_count(len(bad), 'row')} with a NaN or an infinity: rows {_rows(bad)}"
+    if zero: return False,f"{_count(len(zero), 'row')} all zero (never written?): rows {_rows(zero)}"
+    return True,f"none of the {len(f['features'])} rows is all zero, NaN or infinite"
+
+# %% ../nbs/11_info.ipynb #3f305208
+def _check_feature_source(f):
+    src = f.attrs.get('source')
+    if src is None: return None,"no source attribute: the file does not say what it was made from"
+    src = Path(attr_value(src))
+    if not src.is_file(): return None,f"not compared: the source {src} is not here"
+    with h5py.File(src, 'r') as g:
+        fp = g.attrs.get('fingerprint')
+        if fp is not None and attr_value(fp) != attr_value(f.attrs.get('source_fingerprint')):
+            return False,f"{src} is from another build than the one the features were made from"
+        if not np.array_equal(g['labels'][:], f['labels'][:]): return False,f"the labels are not those of {src}"
+        if ('paths' in g) != ('paths' in f) or ('paths' in f and not np.array_equal(g['paths'][:], f['paths'][:])):
+            return False,f"the paths are not those of {src}"
+    return True,f"{src.name}: the same build, and its {len(f['labels'])} labels and paths, row for row"
+
+def _verify_features(f, run, res: list) -> list:
+    if run('shapes', _check_feature_shapes, f):
+        for name,fn in (('labels', _check_labels), ('rows', _check_feature_rows), ('paths', _check_paths), ('source', _check_feature_source)):
+            run(name, fn, f)
+    return res
+
 # %% ../nbs/11_info.ipynb #800d2098
 def verify(path, # an HDF5 file written by `build` (or by `HDF5DatasetWriter` with paths)
            sample: int = 16, # rows to compare with their re-decoded source images
@@ -267,10 +325,9 @@ def verify(path, # an HDF5 file written by `build` (or by `HDF5DatasetWriter` wi
         return ok
     with open_hdf5(path) as f:
         run('complete', _check_complete, f)
+        if _rows_key(f) == 'features': return _verify_features(f, run, res)  # a features file (see *Features files*)
         if not run('shapes', _check_shapes, f): return res
-        if f['images'].is_virtual:  # stitched shards (16_cluster): HDF5 would read a missing one as zeros
-            from hdf5_tut.cluster import check_shards  # only here: the cluster build's module is not needed otherwise
-            run('shards', check_shards, f)
+        if f['images'].is_virtual: run('shards', check_shards, f)  # stitched shards: HDF5 would read a missing one as zeros
         run('labels', _check_labels, f)
         try: zero,sums = _scan(f['images'])
         except Exception as e: zero,sums = e,e
@@ -281,28 +338,6 @@ def verify(path, # an HDF5 file written by `build` (or by `HDF5DatasetWriter` wi
         run('sources', _check_sources, f, sample, seed)
         run('set', _check_set, f, Path(path), mean_json, report_json)
     return res
-
-# %% ../nbs/11_info.ipynb #f3f50101
-def format_info(i: dict) -> str:
-    "The text `hdf5_info` prints for the dict of `info`."
-    a = i['attrs']
-    state = 'complete' if a.get('complete') else 'NOT complete'
-    s = i.get('sources')
-    more = f" + {human(s['bytes'])} in {s['files']} source files" + (f" ({len(s['missing'])} missing)" if s['missing'] else "") if s and s['files'] else ""
-    lines = [f"{i['path']}: {human(i['bytes'])}{more}, {state}", "datasets:"]
-    rows = [(name, ' x '.join(map(str, d['shape'])) or 'scalar', d['dtype'],
-             d['layout'] + (f", {d['compression']}" if d['compression'] else ""), human(d['bytes']))
-            for name,d in i['datasets'].items()]
-    w = [max((len(r[k]) for r in rows), default=0) for k in range(5)]
-    lines += ['  ' + '  '.join(f'{x:<{n}}' for x,n in zip(r, w)).rstrip() for r in rows]
-    if i['classes']:
-        lines.append(f"classes: {len(i['classes'])}, {sum(i['classes'].values()):,} images: "
-                     + ', '.join(f'{k} {v:,}' for k,v in i['classes'].items()))
-    if i['mean'] is not None: lines.append("mean: " + '  '.join(f'{c} {v:.3f}' for c,v in zip('RGB', i['mean'])))
-    lines.append("attributes:")
-    w = max(map(len, a), default=0)
-    lines += [f"  {k:<{w}}  {v}" for k,v in sorted(a.items()) if k != 'mean']
-    return '\n'.join(lines)
 
 # %% ../nbs/11_info.ipynb #387266d1
 def format_verify(path, res: list) -> str:
@@ -352,3 +387,33 @@ def hdf5_info():
 # %% ../nbs/11_info.ipynb #7a6abbce
 #| eval: false
 if __name__ == '__main__': hdf5_info()
+
+# %% ../nbs/11_info.ipynb #4154e0ac
+def _mapped(f: h5py.File) -> dict[str, int]:
+    "{source file name: rows the map reads from it} over the virtual datasets of `f`."
+    out = {}
+    for ds in f.values():
+        if isinstance(ds, h5py.Dataset) and ds.is_virtual:
+            for m in ds.virtual_sources():
+                (v0,*_),(v1,*_) = m.vspace.get_select_bounds()
+                whole = m.src_space.get_select_type() == h5py.h5s.SEL_ALL  # the whole source: as many rows as mapped
+                end = v1 - v0 + 1 if whole else m.src_space.get_select_bounds()[1][0] + 1
+                out[m.file_name] = max(out.get(m.file_name, 0), end)
+    return out
+
+def _shard_problem(f: h5py.File, name: str, rows: int) -> str|None:
+    p = source_path(f.filename, name)
+    if (why := incomplete(p, f.attrs.get('fingerprint'))): return f"{name} {why}"
+    try:
+        with h5py.File(p, 'r') as g:
+            if any(len(g[k]) < rows for k in ('images', 'labels', 'paths') if k in g): return f"{name} holds fewer rows than mapped"
+    except (OSError, KeyError) as e: return f"{name} cannot be read ({type(e).__name__})"
+    return None
+
+def check_shards(f: h5py.File) -> tuple[bool|None, str]:
+    "(ok, detail) on the shards of a virtual file: each exists, is complete, is from this build and holds its rows."
+    mapped = _mapped(f)
+    if not mapped: return None,"not a virtual file: no shards to check"
+    bad = [x for n,r in mapped.items() if (x := _shard_problem(f, n, r))]
+    if bad: return False,f"{len(bad)} of {len(mapped)} shards unusable: " + '; '.join(bad[:3]) + (" ..." if len(bad) > 3 else "")
+    return True,f"all {len(mapped)} shards present, complete and from this build"

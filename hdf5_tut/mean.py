@@ -4,9 +4,10 @@
 
 # %% ../nbs/06_mean.ipynb #9e3afa8f
 from __future__ import annotations
-import json, os
+import json
 from pathlib import Path
 import cv2, numpy as np
+from .files import save_json
 
 # %% auto #0
 __all__ = ['channel_sums', 'ChannelMeans', 'load_means']
@@ -37,11 +38,8 @@ class ChannelMeans:
         return dict(zip('RGB', (self.sums / self.pixels).tolist()))
 
     def save(self, path, fingerprint: str|None = None): # the fingerprint of the build the means belong to
-        "Write the means as JSON to `path`, atomically: a reader sees the old file or the new one, never half of one."
-        path = Path(path)
-        tmp = path.with_name(f'.{path.name}.partial')
-        tmp.write_text(json.dumps(self.means | ({'fingerprint': fingerprint} if fingerprint else {})))
-        os.replace(tmp, path)
+        "Write the means as JSON to `path`, atomically (`save_json`): a reader sees the old file or the new one, never half of one."
+        save_json(self.means | ({'fingerprint': fingerprint} if fingerprint else {}), path)
 
 # %% ../nbs/06_mean.ipynb #31c0cf37
 def load_means(path) -> tuple[dict, str|None]:

@@ -5,14 +5,13 @@
 # %% ../nbs/04_preprocess.ipynb #3a995cf4
 from __future__ import annotations
 import io, math, os, stat
-from pathlib import Path
 import cv2, numpy as np
 from PIL import Image
 
 # %% auto #0
 __all__ = ['MAX_PIXELS', 'DECODABLE', 'HEAD', 'RGB_FLAG', 'DCT_MARGIN', 'DCT_FLAGS', 'DECODE', 'AspectAwarePreprocessor',
-           'ResizeThenCrop', 'exact_square', 'ImageError', 'jpeg_size', 'image_size', 'read_image', 'dct_scale',
-           'dct_flag', 'exif_orientation', 'reduced_box', 'area_resize', 'load_rgb']
+           'exact_square', 'ImageError', 'jpeg_size', 'image_size', 'read_image', 'dct_scale', 'dct_flag',
+           'exif_orientation', 'reduced_box', 'area_resize', 'load_rgb']
 
 # %% ../nbs/04_preprocess.ipynb #e1dc8515
 class AspectAwarePreprocessor:
@@ -33,21 +32,6 @@ class AspectAwarePreprocessor:
         x,y,cw,ch = self.crop_box(image.shape[1], image.shape[0])
         inter = self.inter if cw >= self.width else cv2.INTER_LINEAR
         return cv2.resize(image[y:y+ch, x:x+cw], (self.width, self.height), dst=out, interpolation=inter)
-
-# %% ../nbs/04_preprocess.ipynb #0ef24332
-class ResizeThenCrop:
-    "The book's order: shorter side to the target size, centre crop, then a final resize to exactly `width` x `height`."
-    def __init__(self, width: int, height: int, inter: int = cv2.INTER_AREA):
-        self.width,self.height,self.inter = width,height,inter
-
-    def preprocess(self, image: np.ndarray) -> np.ndarray:
-        "`image` (H x W x 3) resized, centre-cropped and resized again to height x width x 3."
-        h,w = image.shape[:2]
-        if w < h: nw,nh = self.width,int(h * self.width / w)
-        else: nw,nh = int(w * self.height / h),self.height
-        image = cv2.resize(image, (nw, nh), interpolation=self.inter)
-        dy,dx = (nh - self.height) // 2,(nw - self.width) // 2
-        return cv2.resize(image[dy:nh-dy, dx:nw-dx], (self.width, self.height), interpolation=self.inter)
 
 # %% ../nbs/04_preprocess.ipynb #78c88d7d
 def exact_square(img: np.ndarray, # RGB (or grayscale) uint8 image

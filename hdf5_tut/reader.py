@@ -4,94 +4,18 @@
 
 # %% ../nbs/10_reader.ipynb #4272437c
 from __future__ import annotations
-import json, os, sys
+import os, sys
 from pathlib import Path
 import h5py, numpy as np
 from fastcore.basics import patch
+from .rows import open_rows, read_rows
 from .writer import label_names
 from .mean import load_means
 
 # %% auto #0
-__all__ = ['read_rows', 'preadv_all', 'FileRows', 'open_rows', 'pass_order', 'dist_rank', 'BatchOrder', 'MeanPreprocessor',
-           'check_means', 'file_identity', 'one_hot', 'HDF5DatasetGenerator', 'HDF5Dataset', 'worker_array',
-           'HDF5Loader', 'torch_loader', 'display_array', 'show_batch']
-
-# %% ../nbs/10_reader.ipynb #03b6ccb0
-def _runs(rows: list) -> list:
-    "(position in `rows`, first row, length) of each stretch of consecutive row numbers in `rows`."
-    runs,a = [],0
-    for i in range(1, len(rows) + 1):  # plain Python: for a batch's few dozen rows, faster than numpy's calls
-        if i == len(rows) or rows[i] != rows[i - 1] + 1:
-            runs.append((a, rows[a], i - a))
-            a = i
-    return runs
-
-def read_rows(src, # rows from `open_rows`: an h5py dataset or a `FileRows`
-              idx, # row numbers, in the order wanted
-              out: np.ndarray|None = None): # C-contiguous array of at least `len(idx)` rows to fill; a new one if None
-    "Rows `idx` of `src`, in that order, in `out` (or a new array)."
-    rows = np.asarray(idx, dtype=np.int64).tolist()
-    if out is None: out = np.empty((len(rows),) + tuple(src.shape[1:]), src.dtype)
-    if not rows: return out[:0]
-    if min(rows) < 0 or max(rows) >= src.shape[0]: raise IndexError(f"rows must be in [0, {src.shape[0]})")
-    if hasattr(src, 'read_runs'): src.read_runs(out, _runs(rows))
-    else:
-        for a,r,k in _runs(rows): src.read_direct(out, slice(r, r + k), slice(a, a + k))
-    return out[:len(rows)]
-
-# %% ../nbs/10_reader.ipynb #6d4cb1e5
-def preadv_all(fd: int, view: memoryview, at: int, name) -> None:
-    "Fill `view` from byte `at` of the open file `fd`, however many reads it takes; `OSError` naming `name` if the file ends first."
-    done = os.preadv(fd, [view], at)
-    while done < len(view):  # a read returns at most 2 GiB on Linux, and less when a signal interrupts it
-        n = os.preadv(fd, [view[done:]], at + done)
-        if n == 0: raise OSError(f"{name}: read {done} of {len(view)} bytes; is the file truncated?")
-        done += n
-
-class FileRows:
-    "The rows of a contiguous, uncompressed HDF5 dataset, read from the file's bytes with `os.preadv`."
-    def __init__(self, path, offset: int, shape: tuple, dtype):
-        self.path,self.offset,self.shape,self.dtype = str(path),int(offset),tuple(shape),np.dtype(dtype)
-        self.rowbytes = self.dtype.itemsize * int(np.prod(self.shape[1:], dtype=np.int64))
-        self.fd = os.open(self.path, os.O_RDONLY)
-
-    def __len__(self): return self.shape[0]
-
-    def read_runs(self, out: np.ndarray, runs):
-        "Each run `(position in out, first row, rows)` of `runs` into `out` (C-contiguous), one positional read each."
-        view,rb,at,fd = memoryview(out).cast('B'),self.rowbytes,self.offset,self.fd
-        for a,r,k in runs: preadv_all(fd, view[a * rb:(a + k) * rb], at + r * rb, self.path)
-
-    def read_direct(self, dest: np.ndarray, source_sel: slice, dest_sel: slice):
-        "Rows `source_sel` into `dest[dest_sel]` (slices of whole rows), like h5py's `Dataset.read_direct`."
-        preadv_all(self.fd, memoryview(dest[dest_sel]).cast('B'), self.offset + source_sel.start * self.rowbytes, self.path)
-
-    def close(self, _close=os.close): # `os.close` bound here: `__del__` may run when `os` is gone, at exit
-        if getattr(self, 'fd', None) is not None: _close(self.fd)
-        self.fd = None
-
-    def __del__(self): self.close()
-    def __reduce__(self): return FileRows,(self.path, self.offset, self.shape, self.dtype)
-
-# %% ../nbs/10_reader.ipynb #b8887c84
-def open_rows(ds: h5py.Dataset, # the pixel dataset, of shape (rows, ...)
-              direct: bool = True): # read a contiguous, uncompressed dataset from the file's bytes
-    "The rows of `ds`: a `FileRows` when they are stored contiguous and uncompressed, else `ds` itself."
-    if direct and ds.is_virtual:  # a build's shards stitched together (16_cluster): each read from its own bytes
-        from hdf5_tut.cluster import virtual_rows
-        rows = virtual_rows(ds)
-        return ds if rows is None else rows
-    if not (direct and hasattr(os, 'preadv') and ds.chunks is None and ds.dtype.isnative and len(ds)
-            and not getattr(ds, 'external', None)): return ds
-    offset = ds.id.get_offset()
-    if offset is None: return ds
-    fr = FileRows(ds.file.filename, offset, ds.shape, ds.dtype)
-    ends = read_rows(fr, [0, len(ds) - 1])
-    h5fd = ds.file.id.get_vfd_handle() if ds.file.driver == 'sec2' else None  # h5py's own descriptor
-    same_file = h5fd is None or os.path.samestat(os.fstat(fr.fd), os.fstat(h5fd))  # not replaced since h5py opened it
-    if same_file and np.array_equal(ends[0], ds[0]) and np.array_equal(ends[1], ds[len(ds) - 1]): return fr
-    fr.close()
-    return ds
+__all__ = ['pass_order', 'dist_rank', 'BatchOrder', 'MeanPreprocessor', 'check_means', 'file_identity', 'one_hot',
+           'HDF5DatasetGenerator', 'display_array', 'show_batch', 'HDF5Dataset', 'worker_array', 'HDF5Loader',
+           'torch_loader']
 
 # %% ../nbs/10_reader.ipynb #d3ecc281
 def pass_order(n: int, # number of rows
@@ -178,19 +102,6 @@ def track(self: BatchOrder, batches):
     for k,b in enumerate(batches, s + 1):
         self.pos = (e, k)
         yield b
-
-@patch
-def state_dict(self: BatchOrder) -> dict:
-    "{'epoch': pass the consumer is in, 'batches': how many of its batches it has had, 'seed': of the orders}."
-    e,k = self.pos or (self.epoch, self.start)
-    e,k = (e + 1, 0) if k >= len(self) else (e, k)
-    return {'epoch': e, 'batches': k, 'seed': self.seed}
-
-@patch
-def load_state_dict(self: BatchOrder, state: dict):
-    "Make the next pass continue from `state`, with the batch after those already had, in the same orders."
-    self.epoch,self.start,self.seed = int(state['epoch']),int(state['batches']),state['seed']
-    self.pos = (self.epoch, self.start)
 
 # %% ../nbs/10_reader.ipynb #a4efc036
 class MeanPreprocessor:
@@ -320,6 +231,60 @@ def generator(self: HDF5DatasetGenerator, passes=np.inf):
             p += 1
     finally: self.close()
 
+# %% ../nbs/10_reader.ipynb #38b821a9
+def display_array(images: np.ndarray, # rows as stored, ... x 3, of any pixel type, values 0..255
+                  channel_order: str = 'RGB'): # the order of the stored channels: 'RGB' or 'BGR'
+    "`images` as `imshow` draws them right: `uint8` (rounded, clipped to 0..255), channels in RGB order."
+    if channel_order not in ('RGB', 'BGR'): raise ValueError(f"channel_order must be 'RGB' or 'BGR', not {channel_order!r}")
+    out = images if images.dtype == np.uint8 else np.clip(np.rint(images), 0, 255).astype(np.uint8)
+    return out[..., ::-1] if channel_order == 'BGR' else out
+
+# %% ../nbs/10_reader.ipynb #9dd055f1
+def _channel_order(f: h5py.File) -> str:
+    "The file's `channel_order` attribute; RGB if it has none, as `HDF5DatasetWriter` alone writes no attribute."
+    o = f.attrs.get('channel_order', 'RGB')
+    return o.decode() if isinstance(o, bytes) else str(o)
+
+def show_batch(path, # HDF5 file with `images`, `labels` and `label_names`
+               n: int = 16, # number of images
+               ncols: int = 8, # images per row of the grid
+               rows=None, # which rows to show; a random sample of `n` if None
+               seed: int|None = 0, # seed of the sample
+               dataKey: str = 'images', # name of the pixel dataset
+               size: float = 1.6, # inches per image
+               channel_order: str|None = None): # 'RGB' or 'BGR'; None: the file's `channel_order` attribute, else RGB
+    "A matplotlib figure of images from the HDF5 file at `path`, titled with their class names."
+    import matplotlib.pyplot as plt
+    with h5py.File(path, 'r') as f:
+        total = len(f['labels'])
+        rows = np.sort(np.random.default_rng(seed).choice(total, min(n, total), replace=False)) if rows is None else np.asarray(rows)
+        images,labels = read_rows(f[dataKey], rows),f['labels'][:][rows]
+        names = label_names(f) if 'label_names' in f else [str(l) for l in range(labels.max() + 1)]
+        images = display_array(images, channel_order or _channel_order(f))
+    nrows = max(1, -(-len(rows) // ncols))
+    fig,axs = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * (size + 0.3)), squeeze=False)
+    for ax in axs.flat: ax.axis('off')
+    for ax,img,l,r in zip(axs.flat, images, labels, rows):
+        ax.imshow(img)
+        ax.set_title(f'{names[l]} #{r}', fontsize=8)
+    fig.tight_layout()
+    return fig
+
+# %% ../nbs/10_reader.ipynb #a7d2c5e9
+@patch
+def state_dict(self: BatchOrder) -> dict:
+    "{'epoch': pass the consumer is in, 'batches': how many of its batches it has had, 'seed': of the orders}."
+    e,k = self.pos or (self.epoch, self.start)
+    e,k = (e + 1, 0) if k >= len(self) else (e, k)
+    return {'epoch': e, 'batches': k, 'seed': self.seed}
+
+@patch
+def load_state_dict(self: BatchOrder, state: dict):
+    "Make the next pass continue from `state`, with the batch after those already had, in the same orders."
+    self.epoch,self.start,self.seed = int(state['epoch']),int(state['batches']),state['seed']
+    self.pos = (self.epoch, self.start)
+
+# %% ../nbs/10_reader.ipynb #e6b3f0d2
 @patch
 def state_dict(self: HDF5DatasetGenerator) -> dict:
     "Where the consumer of `generator()` is; save it with the model (see `BatchOrder.state_dict`)."
@@ -424,42 +389,3 @@ def torch_loader(path, # HDF5 file with `images` and `labels`
     ds = HDF5Dataset(path, transform)
     order = BatchOrder(len(ds), batch_size, shuffle, block, buffer, seed, rank, world_size, drop_last)
     return HDF5Loader(DataLoader(ds, batch_size=None, sampler=order, num_workers=num_workers, **kwargs), order)
-
-# %% ../nbs/10_reader.ipynb #38b821a9
-def display_array(images: np.ndarray, # rows as stored, ... x 3, of any pixel type, values 0..255
-                  channel_order: str = 'RGB'): # the order of the stored channels: 'RGB' or 'BGR'
-    "`images` as `imshow` draws them right: `uint8` (rounded, clipped to 0..255), channels in RGB order."
-    if channel_order not in ('RGB', 'BGR'): raise ValueError(f"channel_order must be 'RGB' or 'BGR', not {channel_order!r}")
-    out = images if images.dtype == np.uint8 else np.clip(np.rint(images), 0, 255).astype(np.uint8)
-    return out[..., ::-1] if channel_order == 'BGR' else out
-
-# %% ../nbs/10_reader.ipynb #9dd055f1
-def _channel_order(f: h5py.File) -> str:
-    "The file's `channel_order` attribute; RGB if it has none, as `HDF5DatasetWriter` alone writes no attribute."
-    o = f.attrs.get('channel_order', 'RGB')
-    return o.decode() if isinstance(o, bytes) else str(o)
-
-def show_batch(path, # HDF5 file with `images`, `labels` and `label_names`
-               n: int = 16, # number of images
-               ncols: int = 8, # images per row of the grid
-               rows=None, # which rows to show; a random sample of `n` if None
-               seed: int|None = 0, # seed of the sample
-               dataKey: str = 'images', # name of the pixel dataset
-               size: float = 1.6, # inches per image
-               channel_order: str|None = None): # 'RGB' or 'BGR'; None: the file's `channel_order` attribute, else RGB
-    "A matplotlib figure of images from the HDF5 file at `path`, titled with their class names."
-    import matplotlib.pyplot as plt
-    with h5py.File(path, 'r') as f:
-        total = len(f['labels'])
-        rows = np.sort(np.random.default_rng(seed).choice(total, min(n, total), replace=False)) if rows is None else np.asarray(rows)
-        images,labels = read_rows(f[dataKey], rows),f['labels'][:][rows]
-        names = label_names(f) if 'label_names' in f else [str(l) for l in range(labels.max() + 1)]
-        images = display_array(images, channel_order or _channel_order(f))
-    nrows = max(1, -(-len(rows) // ncols))
-    fig,axs = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * (size + 0.3)), squeeze=False)
-    for ax in axs.flat: ax.axis('off')
-    for ax,img,l,r in zip(axs.flat, images, labels, rows):
-        ax.imshow(img)
-        ax.set_title(f'{names[l]} #{r}', fontsize=8)
-    fig.tight_layout()
-    return fig

@@ -4,15 +4,85 @@
 
 # %% ../nbs/05_writer.ipynb #29e9e59c
 from __future__ import annotations
-import errno, mmap, os, shutil
+import errno, os, shutil
 from pathlib import Path
 import h5py, numpy as np
 from fastcore.basics import patch
 from .config import BuildError
+from .rows import ALIGN, RawWriter, aligned_empty, row_bytes
+from .files import temp_path
 
 # %% auto #0
-__all__ = ['FLAT_CHUNK', 'ALIGN', 'META_ROWS', 'chunk_shape', 'aligned_empty', 'partial_path', 'label_names', 'attr_value',
-           'rows_per_block', 'HDF5DatasetWriter']
+__all__ = ['META_ROWS', 'FLAT_CHUNK', 'HDF5DatasetWriter', 'label_names', 'attr_value', 'chunk_shape']
+
+# %% ../nbs/05_writer.ipynb #b7c8c72a
+class HDF5DatasetWriter:
+    "Write `dims[0]` rows of shape `dims[1:]` with integer labels to the HDF5 file `outputPath`."
+    def __init__(self, dims: tuple, # (rows, height, width, channels) for images; (rows, length) for features
+                 outputPath, # final name of the file; it appears on `close()`
+                 dataKey: str = 'images', # name of the row dataset: 'images', or 'features' as the chapter's next step
+                 bufSize: int = 1000, # rows collected before a write
+                 dtype: str = 'uint8', # stored type; 'float64' is the chapter's, 'float16'/'float32' for features
+                 compression: str|None = None, # an h5py filter ('gzip', 'lzf'); None stores raw, contiguous
+                 pathLen: int = 0, # bytes for each row's source path in a `paths` dataset; 0 for none
+                 overwrite: bool = False, # replace an existing `outputPath`
+                 attrs: dict|None = None, # attributes written to the file on close
+                 syncEvery: int = 0, # bytes after which data in the page cache is put on disk and dropped from it; 0: never
+                 direct: bool = True, # write pixels past the page cache (O_DIRECT) where the OS and file system allow
+                 resume: bool = False): # continue an interrupted write of the same rows from its last `flush` (see *Production: resuming*)
+        self.path,self.tmp = Path(outputPath),temp_path(outputPath)
+        if self.path.exists() and not overwrite:
+            raise BuildError(f"{self.path} already exists and is not overwritten; delete it or pass overwrite=True")
+        self.dims,self.bufSize,self.attrs,self.resume = tuple(dims),bufSize,dict(attrs or {}),resume
+        self.rowbytes = row_bytes(self.dims[1:], dtype)
+        self.resumed = self._reopen(dataKey, dtype, compression, pathLen) if resume else None  # rows found written, or None
+        if self.resumed is None:
+            self.db = h5py.File(self.tmp, 'w', alignment_threshold=max(1, self.rowbytes), alignment_interval=ALIGN)  # a row or more: on a page
+            self._create(dataKey, dtype, compression, pathLen)
+        self.buffer,self.buf_labels,self.buf_paths,self.n_buf = None,np.zeros(bufSize, 'int64'),[],0
+        self.idx = self.resumed or 0  # rows written
+        self.meta,self.n_meta = [],0  # labels and paths of rows whose pixels are written, waiting for `_write_meta`
+        self.syncEvery,self.unsynced = syncEvery,0
+        self.raw = self._open_raw(direct)
+
+# %% ../nbs/05_writer.ipynb #67062622
+def _allocated_now() -> h5py.h5p.PropDCID:
+    "Creation properties of a contiguous dataset whose storage exists from the start, never filled with zeros."
+    dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+    dcpl.set_alloc_time(h5py.h5d.ALLOC_TIME_EARLY)  # the offset is known before the first write
+    dcpl.set_fill_time(h5py.h5d.FILL_TIME_NEVER)  # filling would write every byte once more
+    return dcpl
+
+_NAMES_ROOM = 8 << 10  # free bytes left in front of the pixels for the class names (see *Production: shrinking to the rows written*)
+_FLUSHED = 'rows_flushed'  # attribute of a resumable partial file: rows on disk, with labels and paths, at the last flush
+
+# %% ../nbs/05_writer.ipynb #6c658bfd
+@patch
+def _create(self: HDF5DatasetWriter, dataKey: str, dtype: str, compression: str|None, pathLen: int):
+    room = self.db.create_dataset('.room', (_NAMES_ROOM,), 'uint8', dcpl=_allocated_now())
+    self.labels = self.db.create_dataset('labels', (self.dims[0],), 'int64', dcpl=_allocated_now())
+    self.paths = self.db.create_dataset('paths', (self.dims[0],), h5py.string_dtype('utf-8', pathLen),
+                                        dcpl=_allocated_now()) if pathLen else None
+    if compression:  # chunks of `chunk_shape` (see *Production: layout*); `maxshape` lets `close` cut it to the rows written
+        self.data = self.db.create_dataset(dataKey, self.dims, dtype=dtype, chunks=chunk_shape(self.dims, dtype),
+                                           maxshape=(None,) + self.dims[1:], compression=compression)
+    else: self.data = self.db.create_dataset(dataKey, self.dims, dtype=dtype, dcpl=_allocated_now())
+    if self.resume: self.db.attrs.update({**self.attrs, _FLUSHED: 0})  # what `_reopen` compares, and no row yet
+    room.id.close()
+    del self.db['.room']  # its bytes stay in the file as free space, in front of the pixels
+
+@patch
+def _open_raw(self: HDF5DatasetWriter, direct: bool) -> RawWriter|None:
+    "The `RawWriter` of the pixels; None where h5py writes them: chunked, empty, no `pwrite` (Windows), or a file that cannot be opened twice."
+    offset = self.data.id.get_offset() if self.data.chunks is None and hasattr(os, 'pwrite') else None
+    if offset is None: return None
+    try: return RawWriter(self.tmp, offset, self.dims[1:], self.data.dtype, direct)
+    except OSError: return None
+
+@patch
+def _close_raw(self: HDF5DatasetWriter):
+    if self.raw is not None: self.raw.close()
+    self.raw = None
 
 # %% ../nbs/05_writer.ipynb #c2b93a1b
 def _check_fits(rows: np.ndarray, dtype: np.dtype):
@@ -27,152 +97,6 @@ def _check_fits(rows: np.ndarray, dtype: np.dtype):
         if not rows.size or (info.min <= rows.min() and rows.max() <= info.max): return
         raise ValueError(f"values from {rows.min()} to {rows.max()} do not fit the file's {dtype} ({info.min} to {info.max})")
     raise ValueError(f"{rows.dtype} rows would change value as {dtype}: convert them, or make the writer with dtype={rows.dtype.name!r}")
-
-# %% ../nbs/05_writer.ipynb #f7b4970d
-FLAT_CHUNK = 1 << 20  # bytes of a chunk of flat rows: h5py's default chunk cache holds one
-
-def chunk_shape(dims: tuple, dtype) -> tuple:
-    "Chunks of a compressed dataset: one row of an image, or as many flat rows (features) as make about `FLAT_CHUNK` bytes."
-    if len(dims) > 2: return (1,) + tuple(dims[1:])
-    row = np.dtype(dtype).itemsize * int(np.prod(dims[1:], dtype=np.int64))
-    return (max(1, min(dims[0], FLAT_CHUNK // max(1, row))),) + tuple(dims[1:])
-
-# %% ../nbs/05_writer.ipynb #67062622
-def _allocated_now() -> h5py.h5p.PropDCID:
-    "Creation properties of a contiguous dataset whose storage exists from the start, never filled with zeros."
-    dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
-    dcpl.set_alloc_time(h5py.h5d.ALLOC_TIME_EARLY)  # the offset is known before the first write
-    dcpl.set_fill_time(h5py.h5d.FILL_TIME_NEVER)  # filling would write every byte once more
-    return dcpl
-
-# %% ../nbs/05_writer.ipynb #d9139e82
-ALIGN = 4096  # a page: O_DIRECT wants offsets, lengths and memory in multiples of the disk's block, and a page covers any disk's
-
-def aligned_empty(shape: tuple, dtype) -> np.ndarray:
-    "An uninitialised array whose data starts on a page boundary, as `O_DIRECT` writes need."
-    n = int(np.prod(shape, dtype=np.int64))
-    return np.frombuffer(mmap.mmap(-1, max(1, n * np.dtype(dtype).itemsize)), dtype, count=n).reshape(shape)
-
-def _pwrite(fd: int, a: np.ndarray, offset: int):
-    "Write all of the C-contiguous array `a` at `offset` of `fd`."
-    view = memoryview(a).cast('B')
-    while view:
-        n = os.pwrite(fd, view, offset)
-        view,offset = view[n:],offset + n
-
-# %% ../nbs/05_writer.ipynb #43e3ad98
-def partial_path(path) -> Path:
-    "Where the file for `path` is written until it is complete: hidden, beside it (a hidden `path` keeps its one dot)."
-    path = Path(path)
-    return path.parent/f"{'' if path.name.startswith('.') else '.'}{path.name}.partial"
-
-def label_names(f: h5py.File) -> list[str]:
-    "The class names stored by `storeClassLabels`, as `str`."
-    return f['label_names'].asstr()[:].tolist()
-
-def attr_value(v):
-    "An HDF5 attribute's value as plain Python: str, int, float, bool or lists of them."
-    if isinstance(v, bytes): return v.decode('utf-8', 'replace')
-    if isinstance(v, np.ndarray): return [attr_value(x) for x in v.tolist()]
-    if isinstance(v, (list, tuple)): return [attr_value(x) for x in v]
-    if isinstance(v, np.generic): return v.item()
-    return v
-
-def rows_per_block(ds: h5py.Dataset, block_bytes: int = 64 << 20) -> int:
-    "How many rows of `ds` make about `block_bytes`: the step for reading or copying it block by block."
-    return max(1, block_bytes // max(1, ds.dtype.itemsize * int(np.prod(ds.shape[1:], dtype=np.int64))))
-
-# %% ../nbs/05_writer.ipynb #b7c8c72a
-_NAMES_ROOM = 8 << 10  # free bytes left in front of the pixels for the class names (see *Shrinking to the rows written*)
-_FLUSHED = 'rows_flushed'  # attribute of a resumable partial file: rows on disk, with labels and paths, at the last flush
-
-class HDF5DatasetWriter:
-    "Write `dims[0]` rows of shape `dims[1:]` with integer labels to the HDF5 file `outputPath`."
-    def __init__(self, dims: tuple, # (rows, height, width, channels) for images; (rows, length) for features
-                 outputPath, # final name of the file; it appears on `close()`
-                 dataKey: str = 'images', # name of the row dataset: 'images', or 'features' as the chapter's next step
-                 bufSize: int = 1000, # rows collected before a write
-                 dtype: str = 'uint8', # stored type; 'float64' is the chapter's, 'float16'/'float32' for features
-                 compression: str|None = None, # an h5py filter ('gzip', 'lzf'); None stores raw, contiguous
-                 pathLen: int = 0, # bytes for each row's source path in a `paths` dataset; 0 for none
-                 overwrite: bool = False, # replace an existing `outputPath`
-                 attrs: dict|None = None, # attributes written to the file on close
-                 syncEvery: int = 0, # bytes after which data in the page cache is put on disk and dropped from it; 0: never
-                 direct: bool = True, # write pixels past the page cache (O_DIRECT) where the OS and file system allow
-                 resume: bool = False): # continue an interrupted write of the same rows from its last `flush` (see *Resuming*)
-        self.path,self.tmp = Path(outputPath),partial_path(outputPath)
-        if self.path.exists() and not overwrite:
-            raise BuildError(f"{self.path} already exists and is not overwritten; delete it or pass overwrite=True")
-        self.dims,self.bufSize,self.attrs,self.resume = tuple(dims),bufSize,dict(attrs or {}),resume
-        self.resumed = self._reopen(dataKey, dtype, compression, pathLen) if resume else None  # rows found written, or None
-        if self.resumed is None:
-            row = np.dtype(dtype).itemsize * int(np.prod(self.dims[1:], dtype=np.int64))
-            self.db = h5py.File(self.tmp, 'w', alignment_threshold=max(1, row), alignment_interval=ALIGN)  # a row or more: on a page
-            self._create(dataKey, dtype, compression, pathLen)
-        self.buffer,self.buf_labels,self.buf_paths,self.n_buf = None,np.zeros(bufSize, 'int64'),[],0
-        self.idx = self.resumed or 0  # rows written
-        self.meta,self.n_meta = [],0  # labels and paths of rows whose pixels are written, waiting for `_write_meta`
-        self.syncEvery,self.unsynced = syncEvery,0
-        self._open_raw(direct)
-
-# %% ../nbs/05_writer.ipynb #6c658bfd
-@patch
-def _create(self: HDF5DatasetWriter, dataKey: str, dtype: str, compression: str|None, pathLen: int):
-    room = self.db.create_dataset('.room', (_NAMES_ROOM,), 'uint8', dcpl=_allocated_now())
-    self.labels = self.db.create_dataset('labels', (self.dims[0],), 'int64', dcpl=_allocated_now())
-    self.paths = self.db.create_dataset('paths', (self.dims[0],), h5py.string_dtype('utf-8', pathLen),
-                                        dcpl=_allocated_now()) if pathLen else None
-    if compression:  # `maxshape` lets `close` cut it to the rows written
-        self.data = self.db.create_dataset(dataKey, self.dims, dtype=dtype, chunks=chunk_shape(self.dims, dtype),
-                                           maxshape=(None,) + self.dims[1:], compression=compression)
-    else: self.data = self.db.create_dataset(dataKey, self.dims, dtype=dtype, dcpl=_allocated_now())
-    if self.resume: self.db.attrs.update({**self.attrs, _FLUSHED: 0})  # what `_reopen` compares, and no row yet
-    room.id.close()
-    del self.db['.room']  # its bytes stay in the file as free space, in front of the pixels
-
-# %% ../nbs/05_writer.ipynb #c0821ab2
-@patch
-def _open_raw(self: HDF5DatasetWriter, direct: bool):
-    self.fd = self.dfd = None
-    offset = self.data.id.get_offset() if self.data.chunks is None and hasattr(os, 'pwrite') else None
-    if offset is None: return  # chunked, empty, or no pwrite (Windows): h5py writes the pixels
-    self.offset,self.rowbytes = offset,self.data.dtype.itemsize * int(np.prod(self.dims[1:], dtype=np.int64))
-    try: self.fd = os.open(self.tmp, os.O_WRONLY)
-    except OSError: return
-    if direct and hasattr(os, 'O_DIRECT'):
-        try: self.dfd = os.open(self.tmp, os.O_WRONLY | os.O_DIRECT)
-        except OSError: pass  # e.g. tmpfs on older kernels: the page cache it is
-
-@patch
-def _close_raw(self: HDF5DatasetWriter):
-    for fd in (self.fd, self.dfd):
-        if fd is not None: os.close(fd)
-    self.fd = self.dfd = None
-
-# %% ../nbs/05_writer.ipynb #59d383e6
-@patch
-def _put(self: HDF5DatasetWriter, rows: np.ndarray, start: int) -> int:
-    "Write pixel `rows` from row `start`; return the bytes that went through the page cache."
-    if self.fd is None:
-        self.data[start:start+len(rows)] = rows
-        return rows.nbytes
-    if rows.dtype != self.data.dtype or not rows.flags.c_contiguous:
-        step = rows_per_block(self.data)
-        return sum(self._put(np.ascontiguousarray(rows[i:i+step], self.data.dtype), start + i) for i in range(0, len(rows), step))
-    offset = self.offset + start * self.rowbytes
-    if self.dfd is not None and (rows.ctypes.data | offset | rows.nbytes) % ALIGN == 0:
-        try:
-            _pwrite(self.dfd, rows, offset)
-            return 0
-        except OSError as e:
-            if e.errno != errno.EINVAL: raise
-            os.close(self.dfd)  # the file system took the open but refuses the writes: go through the page cache
-            self.dfd = None
-    _pwrite(self.fd, rows, offset)
-    return rows.nbytes
-
-# %% ../nbs/05_writer.ipynb #56b3197c
-META_ROWS = 4096  # rows whose labels and paths are written together
 
 # %% ../nbs/05_writer.ipynb #bf497645
 @patch
@@ -195,7 +119,17 @@ def add(self: HDF5DatasetWriter, rows, labels, paths=None):
         self.n_buf,i = self.n_buf + k,i + k
         if self.n_buf == self.bufSize: self._drain()
 
+# %% ../nbs/05_writer.ipynb #56b3197c
+META_ROWS = 4096  # rows whose labels and paths are written together
+
 # %% ../nbs/05_writer.ipynb #bd2f979a
+@patch
+def _put(self: HDF5DatasetWriter, rows: np.ndarray, start: int) -> int:
+    "Write pixel `rows` from row `start`, by the `RawWriter` or else by h5py; return the bytes that went through the page cache."
+    if self.raw is not None: return self.raw.put(rows, start)
+    self.data[start:start+len(rows)] = rows
+    return rows.nbytes
+
 @patch
 def _write(self: HDF5DatasetWriter, rows, labels, paths):
     self.unsynced += self._put(rows, self.idx)
@@ -227,20 +161,20 @@ def flush(self: HDF5DatasetWriter):
 
 # %% ../nbs/05_writer.ipynb #59cb0169
 @patch
-def _sync(self: HDF5DatasetWriter, drop: bool = False):
-    self.db.flush()
-    fd = self.db.id.get_vfd_handle()
-    os.fsync(fd)
-    if drop and hasattr(os, 'posix_fadvise'): os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-    self.unsynced = 0
-
-@patch
 def storeClassLabels(self: HDF5DatasetWriter, classLabels):
     "Store the class names, in label order, as the `label_names` dataset."
     if 'label_names' in self.db and self.resumed is not None:  # stored before the interruption
         if label_names(self.db) == [str(c) for c in classLabels]: return
         raise ValueError(f"{self.tmp} holds other class names: {label_names(self.db)}")
     self.db.create_dataset('label_names', data=list(classLabels), dtype=h5py.string_dtype())
+
+@patch
+def _sync(self: HDF5DatasetWriter, drop: bool = False):
+    self.db.flush()
+    fd = self.db.id.get_vfd_handle()
+    os.fsync(fd)
+    if drop and hasattr(os, 'posix_fadvise'): os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    self.unsynced = 0
 
 # %% ../nbs/05_writer.ipynb #d5f9e4a1
 @patch
@@ -272,6 +206,41 @@ def __exit__(self: HDF5DatasetWriter, typ, *args):
     elif self.resume: self.suspend()  # kept, to be resumed
     else: self.abort()
 
+# %% ../nbs/05_writer.ipynb #43e3ad98
+def label_names(f: h5py.File) -> list[str]:
+    "The class names stored by `storeClassLabels`, as `str`."
+    return f['label_names'].asstr()[:].tolist()
+
+def attr_value(v):
+    "An HDF5 attribute's value as plain Python: str, int, float, bool or lists of them."
+    if isinstance(v, bytes): return v.decode('utf-8', 'replace')
+    if isinstance(v, np.ndarray): return [attr_value(x) for x in v.tolist()]
+    if isinstance(v, (list, tuple)): return [attr_value(x) for x in v]
+    if isinstance(v, np.generic): return v.item()
+    return v
+
+# %% ../nbs/05_writer.ipynb #f7b4970d
+FLAT_CHUNK = 1 << 20  # bytes of a chunk of flat rows: h5py's default chunk cache holds one
+
+def chunk_shape(dims: tuple, dtype) -> tuple:
+    "Chunks of a compressed dataset: one row of an image, or as many flat rows (features) as make about `FLAT_CHUNK` bytes."
+    if len(dims) > 2: return (1,) + tuple(dims[1:])
+    return (max(1, min(dims[0], FLAT_CHUNK // max(1, row_bytes(dims[1:], dtype)))),) + tuple(dims[1:])
+
+# %% ../nbs/05_writer.ipynb #9a1c3d5e
+@patch(as_prop=True)
+def direct(self: HDF5DatasetWriter) -> bool:
+    "Whether the pixels go past the page cache (`O_DIRECT`): the OS and the file system allow it for this file."
+    return self.raw is not None and self.raw.direct
+
+# %% ../nbs/05_writer.ipynb #5b7e2c90
+@patch
+def skip(self: HDF5DatasetWriter, n: int):
+    "Leave the next `n` rows unwritten: a hole in the file, which reads as zeros (rows queued before are written first)."
+    if self.idx + self.n_buf + n > self.dims[0]: raise ValueError(f"more than the {self.dims[0]} rows the file holds")
+    self.flush()
+    self.idx += n
+
 # %% ../nbs/05_writer.ipynb #6643ba14
 def _move_bytes(f, src: int, dst: int, n: int, block: int = 64 << 20):
     "Copy `n` bytes of the open file `f` from offset `src` to `dst`, right even where the two overlap (as `memmove`)."
@@ -297,7 +266,7 @@ def _cut(self: HDF5DatasetWriter, ds: h5py.Dataset) -> h5py.Dataset:
     ds.id.close()  # HDF5 frees a deleted dataset's storage only once no handle to it is open
     del self.db[name]
     new = self.db.create_dataset(name, shape, dtype=dtype, dcpl=_allocated_now())  # never filled: the old rows stay
-    nbytes = dtype.itemsize * int(np.prod(shape, dtype=np.int64))
+    nbytes = self.idx * row_bytes(shape[1:], dtype)
     if nbytes and new.id.get_offset() != at: self._move(at, new.id.get_offset(), nbytes)
     return new
 
