@@ -159,7 +159,7 @@ def trip(images, # folder of JPEGs
          workers: int = 0, # processes; 0 means all cores
          how: str = 'shared') -> float: # 'shared': the build's `Decoder`; 'pickle': blocks returned by the pool
     "Images per second decoded on `workers` processes and brought to this process, `how`."
-    from hdf5_tut.pool import BLOCK, Decoder, _context
+    from hdf5_tut.pool import BLOCK, Decoder, start_context
     files,workers = _jpegs(images),workers or cpu_count()
     names,buf = [Path(f).name for f in files],np.empty((BLOCK, size, size, 3), np.uint8)
     t0 = time.perf_counter()
@@ -168,7 +168,7 @@ def trip(images, # folder of JPEGs
             for px,*_ in dec.map(names): buf[:len(px)] = px
             del px  # a view of a slot: let the shared memory go
     elif how == 'pickle':
-        with _context().Pool(workers) as pool:
+        with start_context().Pool(workers) as pool:
             for px in pool.imap(_decode_pickled, [(files[i:i+BLOCK], size) for i in range(0, len(files), BLOCK)]):
                 buf[:len(px)] = px
     else: raise ValueError(f"how must be 'shared' or 'pickle', not {how!r}")
@@ -378,8 +378,8 @@ def import_cost(modules: str) -> dict:
 def pool_start(method: str, # 'forkserver', as `build` starts its workers, or 'fork', as the ceiling does
                workers: int = 0) -> dict: # processes; 0 means all cores
     "Wall and CPU seconds, in a fresh Python that has imported the build module, to start a pool by `method` and run a task on each worker."
-    ctx = "_context()" if method == 'forkserver' else f"mp.get_context({method!r})"
-    code = (f"import time, multiprocessing as mp; from hdf5_tut.pool import _context; t = time.perf_counter(); "
+    ctx = "start_context()" if method == 'forkserver' else f"mp.get_context({method!r})"
+    code = (f"import time, multiprocessing as mp; from hdf5_tut.pool import start_context; t = time.perf_counter(); "
             f"p = {ctx}.Pool({workers or cpu_count()}); p.map(abs, range({workers or cpu_count()})); "
             f"print(time.perf_counter() - t); p.terminate()")
     r = run(code)
@@ -392,7 +392,7 @@ def probe_cost(images, # folder of images
     from hdf5_tut.pool import Decoder
     names,workers = [Path(f).name for f in _jpegs(images)],workers or cpu_count()
     with Decoder(images, 256, MAX_PIXELS, workers) as dec:
-        if workers > 1: dec._pool()  # started: only the probe is timed
+        if workers > 1: dec.ready_workers()  # started: only the probe is timed
         t = time.perf_counter()
         bad = dec.probe(names)
         secs = time.perf_counter() - t

@@ -19,6 +19,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from tqdm import tqdm
 from fastcore.basics import patch
+from .build import build
 from .config import BuildError, OneLineParser, split_size, whole_number
 from .files import temp_path
 from .pool import Stopped
@@ -310,7 +311,6 @@ def extract_folder(src, # a build's output folder (train/val/test.hdf5), or a fo
     if out.resolve() == src.resolve(): raise BuildError(f"{out} is the source folder: its split files would be replaced")
     files = split_files(src)
     if not files:
-        from hdf5_tut.build import build  # only for a folder of images; the build's module is not needed otherwise
         build(images=src, out=out/'pixels', size=ext.resize_to, val=val, test=test, progress=kwargs.get('progress', True), log=log)
         files = split_files(out/'pixels')
     out.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ from .preprocess import AspectAwarePreprocessor, ImageError, image_size, load_rg
 from .mean import channel_sums
 
 # %% auto #0
-__all__ = ['BLOCK', 'START_TIMEOUT', 'NOT_STARTED', 'DEPTH', 'MALLOC_KEEP', 'decode_items', 'Decoder', 'Stopped']
+__all__ = ['BLOCK', 'START_TIMEOUT', 'NOT_STARTED', 'DEPTH', 'MALLOC_KEEP', 'decode_items', 'start_context', 'Decoder', 'Stopped']
 
 # %% ../nbs/07_pool.ipynb #dbc2c035
 BLOCK = 32  # images per task: large enough to amortise the hand-off, small enough to keep both cores busy
@@ -82,7 +82,8 @@ def _serve(conn, init, args):
     except (EOFError, OSError): pass  # the build has closed its end, or is gone: nothing is left to do
 
 # %% ../nbs/07_pool.ipynb #b5805982
-def _context():
+def start_context():
+    "The multiprocessing context the workers start in: a fork server where the system has one, else spawn."
     ctx = mp.get_context('forkserver' if 'forkserver' in mp.get_all_start_methods() else 'spawn')
     if ctx.get_start_method() == 'forkserver': ctx.set_forkserver_preload(['hdf5_tut.pool'])
     return ctx
@@ -93,7 +94,7 @@ NOT_STARTED = ("the worker processes could not start (see the errors above); a s
 
 def _start_workers(n: int, init, args, timeout: float = START_TIMEOUT) -> tuple[list, list, set]:
     "Start `n` processes that run `init(*args)`, then serve tasks: (processes, pipes, pipes of those not ready yet), once one is ready."
-    ctx,serve = _context(),importlib.import_module('hdf5_tut.pool')._serve  # a notebook's own copy cannot be sent
+    ctx,serve = start_context(),importlib.import_module('hdf5_tut.pool')._serve  # a notebook's own copy cannot be sent
     procs,conns = [],[]
     try:
         for _ in range(n):
@@ -186,7 +187,7 @@ def __exit__(self: Decoder, *exc):
     self.shm.unlink()
 
 @patch
-def _pool(self: Decoder) -> list:
+def ready_workers(self: Decoder) -> list:
     "The worker processes, once one of them is ready."
     self.ready.wait()
     self._check()  # a stop while the workers started wins over whatever the start raised
@@ -220,7 +221,7 @@ def _idlest(self: Decoder):
 @patch
 def _run(self: Decoder, fn, args, room=lambda: True):
     "Yield `fn(a)` for each `a` of `args`, in order, computed by the workers; the next `a` is taken only while `room()`."
-    procs,args,order,more = self._pool(),iter(args),collections.deque(),True  # order: each task's pipe, oldest first
+    procs,args,order,more = self.ready_workers(),iter(args),collections.deque(),True  # order: each task's pipe, oldest first
     held,got,of = self.held,{c: collections.deque() for c in self.conns},dict(zip(self.conns, procs))
     skip = dict(held)  # results still owed to a stream its caller left unfinished: dropped as they come
     while True:
