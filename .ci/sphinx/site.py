@@ -26,6 +26,9 @@ re_site = re.compile(re.escape(site) + r'(/[^\s)"\'<>]*)?')
 re_nblink = re.compile(r'(\]\(|href=")([\w.-]+)\.ipynb(#[^\s)"]*)?(?=[)"])')
 re_srclink = re.compile(r'^\[source\]\(([^)\s]+)\)\{[^}]*\}\s*$', re.M)
 re_heading = re.compile(r'^(#{1,6})\s+(.+?)\s*$', re.M)
+# nbdev links every name in _modidx, private ones too; show_doc documents only public names, so such a link
+# (`_scan` -> data.html#_scan, `Decoder._start` -> pool.html#decoder._start) would point at no anchor
+re_private = re.compile(r'\[(`[^`\n]+`)\]\([\w.-]+\.html#(?:[\w]+\.)?_[\w]*\)')
 re_callout = re.compile(r'^:::\s*\{\.callout-(note|tip|warning|important|caution)[^}]*\}', re.M)  # Quarto's callouts
 OPTION_TAGS = {('echo', 'false'): 'remove-input', ('output', 'false'): 'remove-output',
                ('include', 'false'): 'remove-cell', ('code-fold', 'true'): 'hide-input'}
@@ -42,7 +45,7 @@ def relink(text, pages):
     def site_link(m):
         p = (m.group(1) or '/').lstrip('/')
         return p or 'index.html'
-    text = re_site.sub(site_link, text)
+    text = re_private.sub(r'\1', re_site.sub(site_link, text))
     def nb_link(m):
         name = pages.get(m.group(2) + '.ipynb')
         return f'{m.group(1)}{name}.html{m.group(3) or ""}' if name else m.group(0)
@@ -125,6 +128,9 @@ def prepare():
                           'source': f'```{{toctree}}\n:hidden:\n:maxdepth: 1\n\n{toc}\n```'})
         for i, c in enumerate(cells): c['id'] = f'cell-{i}'
         nb['cells'] = cells
+        # nbdev_clean strips the kernel's language_info, so myst-nb would find no lexer for code cells; IPython's
+        # lexer also reads the `!command` cells that show the command line
+        nb.setdefault('metadata', {})['language_info'] = {'name': 'python', 'pygments_lexer': 'ipython3'}
         (src/f'{pages[n]}.ipynb').write_text(json.dumps(nb, indent=1))
     for p in proc.iterdir():  # anything else the notebooks refer to (images next to them, folders of them)
         if p.is_file() and p.suffix not in ('.ipynb', '.yml', '.log'): shutil.copy2(p, src/p.name)
