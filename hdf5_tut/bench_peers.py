@@ -11,6 +11,7 @@ from .build import build
 from .config import Config
 from .preprocess import AspectAwarePreprocessor, load_rgb
 from .reader import HDF5DatasetGenerator
+from .size import drop_cache
 
 # %% auto #0
 __all__ = ['PEERS', 'SIDE', 'BATCH', 'installed', 'hdf5_job_build', 'hdf5_job_read', 'hf_build', 'hf_read', 'wds_build',
@@ -92,15 +93,6 @@ def wds_read(shards, batch: int = BATCH, seed: int = 0, buffer: int = 2048) -> i
 # %% ../nbs/17_bench_peers.ipynb #f8bf8535
 def _bytes(out) -> int: return sum(p.stat().st_size for p in Path(out).rglob('*') if p.is_file())
 
-def _drop_cache(folder):
-    "Ask the system to forget the cached pages of every file under `folder`, so that the next read comes from the disk (Linux)."
-    if not hasattr(os, 'posix_fadvise'): return
-    for p in Path(folder).rglob('*'):
-        if not p.is_file(): continue
-        fd = os.open(p, os.O_RDONLY)
-        try: os.fsync(fd); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-        finally: os.close(fd)
-
 def _passes(read, made, min_time: float) -> float:
     "Images per second of `read(made)`, one shuffled pass, repeated until `min_time` seconds have passed (once at least)."
     rows,t = 0,time.perf_counter()
@@ -123,7 +115,7 @@ def compare(root, out, side: int = SIDE, workers: int = 2, min_time: float = 1.)
     for name,(make,read) in _jobs(root, paths, labels, side, workers).items():
         if name != 'hdf5_tut' and not installed(name): rows.append(dict(name=name, missing=True)); continue
         t0 = time.perf_counter(); made = make(Path(out)/name)
-        t1 = time.perf_counter(); _drop_cache(Path(out)/name)
+        t1 = time.perf_counter(); drop_cache(Path(out)/name)
         t2 = time.perf_counter(); n = read(made)
         t3 = time.perf_counter()
         rows.append(dict(name=name, missing=False, images=n, build_s=t1 - t0, disk=n / (t3 - t2),

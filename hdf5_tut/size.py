@@ -13,7 +13,7 @@ from .writer import HDF5DatasetWriter
 
 # %% auto #0
 __all__ = ['human', 'predict_bytes', 'predict_splits', 'free_bytes', 'check_free_space', 'prediction_lines', 'sample_images',
-           'estimate_bytes']
+           'estimate_bytes', 'drop_cache']
 
 # %% ../nbs/06a_size.ipynb #c4666ed5
 def human(n: int) -> str:
@@ -128,3 +128,13 @@ def estimate_bytes(n: int, # images (rows) in the file
     written = _skeleton(k, size, dtype, classes, path_len, attrs, compression, rows=sample.astype(dtype))
     per_image = (written - predict_bytes(k, size, dtype, classes, path_len, attrs)) / k
     return predict_bytes(n, size, dtype, classes, path_len, attrs) + round(n * per_image)
+
+# %% ../nbs/06a_size.ipynb #7c8520b9
+def drop_cache(path):
+    "Ask the system to forget the cached pages of the file `path`, or of every file under the folder `path`, so the next read comes from the disk (Linux only)."
+    if not hasattr(os, 'posix_fadvise'): return
+    for p in ([Path(path)] if Path(path).is_file() else Path(path).rglob('*')):
+        if not p.is_file(): continue
+        fd = os.open(p, os.O_RDONLY)
+        try: os.fsync(fd); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally: os.close(fd)
