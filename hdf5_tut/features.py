@@ -22,6 +22,7 @@ from fastcore.basics import patch
 from .build import build
 from .config import BuildError, OneLineParser, split_size, whole_number
 from .files import temp_path
+from .lock import BuildLock
 from .pool import Stopped
 from .preprocess import AspectAwarePreprocessor
 from .writer import HDF5DatasetWriter, attr_value, label_names
@@ -272,13 +273,13 @@ def extract_features(src, # an HDF5 file of images, as `hdf5_build` writes
                      overwrite: bool = False, # replace a finished `dst` that was made otherwise
                      checkpoint: int = 1024, # rows between two flushes: what a killed run loses at most
                      channel_order: str|None = None, # of `src`; None: its `channel_order` attribute, else RGB
+                     wait: bool = False, # another run is writing into `dst`'s folder: wait for it (else a `BuildError`)
                      progress: bool = True) -> dict: # show a tqdm bar
     "Write the features of every image of `src` to `dst`, in order; go on from an interrupted run's partial file."
     src,dst,ext,t = Path(src),Path(dst),ext or load_model(),time.perf_counter()
     if dst.resolve() == src.resolve(): raise BuildError(f"{dst} is the source itself: write the features to another file")
     if np.dtype(dtype).kind != 'f': raise BuildError(f"features are stored as floats, and {dtype} is not one")
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    with open_images(src) as f:
+    with BuildLock(dst.parent, wait), open_images(src) as f:  # one run per folder: two would share a partial file
         attrs,n = feature_attrs(ext, src, f, dtype),len(f['labels'])
         if not overwrite and _finished(dst, attrs): return dict(path=str(dst), rows=n, start=n, kept=True)
         pathlen = f['paths'].dtype.itemsize if 'paths' in f else 0
@@ -311,7 +312,8 @@ def extract_folder(src, # a build's output folder (train/val/test.hdf5), or a fo
     if out.resolve() == src.resolve(): raise BuildError(f"{out} is the source folder: its split files would be replaced")
     files = split_files(src)
     if not files:
-        build(images=src, out=out/'pixels', size=ext.resize_to, val=val, test=test, progress=kwargs.get('progress', True), log=log)
+        build(images=src, out=out/'pixels', size=ext.resize_to, val=val, test=test, wait=kwargs.get('wait', False),
+              progress=kwargs.get('progress', True), log=log)
         files = split_files(out/'pixels')
     out.mkdir(parents=True, exist_ok=True)
     return {s: extract_features(p, out/p.name, ext, **kwargs) for s,p in files.items()}
@@ -331,6 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--overwrite', action='store_true', help="replace features files made otherwise")
     p.add_argument('--val', type=split_size, default=0, help="for a folder of images: validation images per class, or a fraction (default: 0)")
     p.add_argument('--test', type=split_size, default=0.25, help="for a folder of images: test images per class, or a fraction (default: 0.25)")
+    p.add_argument('--wait', action='store_true', help="another run is writing to OUT: wait for it to finish (default: stop)")
     p.add_argument('--no-progress', action='store_true', help="no progress bars")
     return p
 
@@ -338,7 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _extract(a: argparse.Namespace) -> dict[str, dict]:
     ext = load_model(a.model, None if a.weights == 'none' else a.weights)
     kw = dict(batch_size=a.batch_size, dtype=a.dtype, compression=a.compression, overwrite=a.overwrite, checkpoint=a.checkpoint,
-              progress=not a.no_progress)
+              wait=a.wait, progress=not a.no_progress)
     if not a.src.is_file(): return extract_folder(a.src, a.out, ext, a.val, a.test, **kw)
     a.out.mkdir(parents=True, exist_ok=True)
     return {a.src.stem: extract_features(a.src, a.out/a.src.name, ext, **kw)}
