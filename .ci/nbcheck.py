@@ -46,6 +46,8 @@ def check(path: Path) -> list[str]:
     cells,out = json.loads(path.read_text(encoding='utf-8'))['cells'],[]
     code = [c for c in cells if c['cell_type'] == 'code']
     if code and not any(c.get('outputs') for c in code): out.append("no stored output: run it with .ci/execute.py")
+    purpose = next((l for l in ''.join(cells[0]['source']).splitlines() if l.startswith('>')), '') if cells else ''
+    if '](' in purpose: out.append("the '>' purpose line has a link: nbdev makes it the page's description, where links are not rewritten")
     for i,c in enumerate(cells):
         src = ''.join(c['source'])
         if OUTSIDE.search(src): out.append(f"cell {i} refers to something outside the repository: {OUTSIDE.search(src)[0]!r}")
