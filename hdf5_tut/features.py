@@ -4,7 +4,7 @@
 
 # %% ../nbs/18_features.ipynb #f79dd28b
 from __future__ import annotations
-import argparse, contextlib, hashlib, importlib, io, os, pickle, signal, sys, threading, time
+import argparse, contextlib, hashlib, importlib, io, os, pickle, signal, sys, threading, time, warnings
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -28,11 +28,11 @@ from .preprocess import AspectAwarePreprocessor
 from .writer import HDF5DatasetWriter, attr_value, label_names
 
 # %% auto #0
-__all__ = ['MODELS', 'DEFAULT_MODEL', 'FEATURES_EXTRA', 'IMAGENET_MEAN', 'IMAGENET_STD', 'SPLITS', 'CS', 'Extractor', 'register',
-           'load_model', 'weights_hash', 'torch_forward', 'open_images', 'source_fingerprint', 'feature_attrs',
-           'prefetched', 'extract_features', 'split_files', 'extract_folder', 'build_parser', 'main', 'hdf5_features',
-           'load_features', 'train_classifier', 'train_model', 'train_parser', 'train_main', 'hdf5_train_model',
-           'network_ceiling']
+__all__ = ['MODELS', 'DEFAULT_MODEL', 'FEATURES_EXTRA', 'IMAGENET_MEAN', 'IMAGENET_STD', 'SPLITS', 'CS', 'FOLDS', 'Extractor',
+           'register', 'load_model', 'weights_hash', 'torch_forward', 'open_images', 'source_fingerprint',
+           'feature_attrs', 'prefetched', 'extract_features', 'split_files', 'extract_folder', 'build_parser', 'main',
+           'hdf5_features', 'load_features', 'train_classifier', 'train_model', 'train_parser', 'train_main',
+           'hdf5_train_model', 'network_ceiling']
 
 # %% ../nbs/18_features.ipynb #15e48a83
 @dataclass
@@ -377,6 +377,7 @@ def hdf5_features():
 
 # %% ../nbs/18_features.ipynb #30a39ac4
 CS = (1e-4, 1e-3, 1e-2, 0.1, 1.0, 10.0)  # values of C searched, as the book searches C
+FOLDS = 3  # of the cross-validation that chooses C
 
 def load_features(path) -> tuple[np.ndarray, np.ndarray, list[str], dict]:
     "(features as float32, labels, class names, attributes) of a complete features file."
@@ -386,15 +387,22 @@ def load_features(path) -> tuple[np.ndarray, np.ndarray, list[str], dict]:
     with f:
         if 'features' not in f: raise BuildError(f"{path} holds no features: make them with hdf5_features")
         if not f.attrs.get('complete'): raise BuildError(f"{path} is not complete")
-        return f['features'][:].astype(np.float32),f['labels'][:],label_names(f),{k: attr_value(v) for k,v in f.attrs.items()}
+        X = f['features'][:].astype(np.float32)
+        if not np.isfinite(X).all(): raise BuildError(f"{path} has rows that are not finite numbers: see hdf5_info --verify")
+        return X,f['labels'][:],label_names(f),{k: attr_value(v) for k,v in f.attrs.items()}
 
 def train_classifier(X: np.ndarray, y: np.ndarray, # rows to train on, and their labels
                      Cs=CS, # values of C tried, each by cross-validation on (X, y)
                      jobs: int = 1, # processes for the search
-                     cv: int = 3) -> GridSearchCV: # folds
+                     cv: int = FOLDS) -> GridSearchCV: # folds, fewer if no class has as many rows
     "The book's classifier: a logistic regression whose C a grid search chooses; each feature standardised first."
+    counts = np.unique(y, return_counts=True)[1]
+    if len(counts) < 2: raise BuildError(f"a classifier needs training rows of two classes; these {len(y):,} rows have {len(counts)}")
+    if counts.max() < 2: raise BuildError("no class has two training rows: too few to choose C by cross-validation")
     pipe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
-    return GridSearchCV(pipe, {'logisticregression__C': list(Cs)}, cv=cv, n_jobs=jobs).fit(X, y)
+    with warnings.catch_warnings():  # a class rarer than the folds: train_model names it in its note instead
+        warnings.filterwarnings('ignore', 'The least populated class', UserWarning)
+        return GridSearchCV(pipe, {'logisticregression__C': list(Cs)}, cv=min(cv, counts.max()), n_jobs=jobs).fit(X, y)
 
 # %% ../nbs/18_features.ipynb #474688aa
 def _train_test(features: Path):
@@ -417,11 +425,13 @@ def train_model(features, # a folder with train.hdf5 and test.hdf5 (or val.hdf5)
     "Train the book's classifier on the features of `features`, test it on those held out, and save it."
     (X, y, names, attrs),(Xt, yt),held,default = _train_test(Path(features))
     gs,out = train_classifier(X, y, Cs, jobs),Path(out or default)
+    few = [f"{n} {k}" for n,k in zip(names, np.bincount(y, minlength=len(names))) if k < FOLDS]
     pred,tmp_out = gs.predict(Xt),temp_path(out)
     with open(tmp_out, 'wb') as fh: pickle.dump(dict(model=gs.best_estimator_, label_names=names, features=attrs), fh)
     os.replace(tmp_out, out)  # never half a pickle under the final name
     return dict(path=str(out), C=gs.best_params_['logisticregression__C'], cv_accuracy=gs.best_score_, tested_on=held,
                 train_rows=len(y), test_rows=len(yt), accuracy=float((pred == yt).mean()),
+                note=f"classes with fewer training rows than the {FOLDS} folds that choose C: {', '.join(few)}" if few else '',
                 report=classification_report(yt, pred, labels=range(len(names)), target_names=names, digits=3, zero_division=0))
 
 # %% ../nbs/18_features.ipynb #956e5a4a
@@ -441,6 +451,7 @@ def train_main(argv=None) -> int:
     except (BuildError, OSError) as e:
         print(f"hdf5_train_model: error: {' '.join(str(e).split())}", file=sys.stderr)
         return 1
+    if r['note']: print(r['note'])
     print(f"C = {r['C']:g}, chosen by cross-validation (accuracy {r['cv_accuracy']:.3f}) on {r['train_rows']:,} rows")
     print(f"tested on {r['tested_on']}, {r['test_rows']:,} rows: accuracy {r['accuracy']:.3f}\n{r['report']}saved {r['path']}")
     return 0
