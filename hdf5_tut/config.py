@@ -10,7 +10,7 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['ChapterConfig', 'BuildError', 'whole_number', 'split_size', 'one_of', 'as_path', 'yes_no', 'Config', 'cpu_count',
-           'load_config_module', 'add_config_args', 'OneLineParser']
+           'load_config_module', 'arg_type', 'add_config_args', 'OneLineParser']
 
 # %% ../nbs/02_config.ipynb #1af0db96
 @dataclass
@@ -188,12 +188,15 @@ def load_config_module(path, **overrides) -> Config:
     return Config(**{**kw, **overrides})
 
 # %% ../nbs/02_config.ipynb #034986be
-def _arg_split_size(v):
-    try: return split_size(v)
-    except BuildError as e: raise argparse.ArgumentTypeError(str(e)) from None
+def arg_type(check, *args):
+    "An argparse `type` of a checker such as `split_size` or `whole_number`: a bad value's error is the checker's own line."
+    def read(v: str):
+        try: return check(v, *args)
+        except BuildError as e: raise argparse.ArgumentTypeError(str(e)) from None  # else argparse says only 'invalid value'
+    return read
 
 def _parse_type(f):
-    if f.name in ('val','test'): return _arg_split_size
+    if f.name in ('val','test'): return arg_type(split_size)
     if f.name in ('images','out') or f.name.endswith(('_hdf5','_json')): return Path
     return {'int': int}.get(str(f.type).split('|')[0], str)
 

@@ -20,7 +20,7 @@ from sklearn.preprocessing import StandardScaler
 from tqdm import tqdm
 from fastcore.basics import patch
 from .build import build
-from .config import BuildError, OneLineParser, split_size, whole_number
+from .config import BuildError, OneLineParser, arg_type, split_size, whole_number
 from .files import temp_path
 from .lock import BuildLock
 from .pool import Stopped
@@ -326,13 +326,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('out', type=Path, metavar='OUT', help="folder for the features files, named as the split files")
     p.add_argument('--model', default=DEFAULT_MODEL, choices=list(MODELS), help=f"the network (default: {DEFAULT_MODEL}, trained on ImageNet)")
     p.add_argument('--weights', default='pretrained', metavar='FILE', help="a weights file, 'none' for random weights, or 'pretrained' (default): those a package installed")
-    p.add_argument('--batch-size', type=lambda v: whole_number(v, 'batch size', 1), default=32, metavar='N', help="images per batch (default: 32)")
+    p.add_argument('--batch-size', type=arg_type(whole_number, 'batch size', 1), default=32, metavar='N', help="images per batch (default: 32)")
     p.add_argument('--dtype', choices=('float16', 'float32'), default='float16', help="stored type of the features (default: float16)")
     p.add_argument('--compression', choices=('gzip', 'lzf'), help="compress the features (default: none)")
-    p.add_argument('--checkpoint', type=lambda v: whole_number(v, 'checkpoint', 1), default=1024, metavar='N', help="rows between two flushes: what a kill loses at most (default: 1024)")
+    p.add_argument('--checkpoint', type=arg_type(whole_number, 'checkpoint', 1), default=1024, metavar='N', help="rows between two flushes: what a kill loses at most (default: 1024)")
     p.add_argument('--overwrite', action='store_true', help="replace features files made otherwise")
-    p.add_argument('--val', type=split_size, default=0, help="for a folder of images: validation images per class, or a fraction (default: 0)")
-    p.add_argument('--test', type=split_size, default=0.25, help="for a folder of images: test images per class, or a fraction (default: 0.25)")
+    p.add_argument('--val', type=arg_type(split_size), default=0, help="for a folder of images: validation images per class, or a fraction (default: 0)")
+    p.add_argument('--test', type=arg_type(split_size), default=0.25, help="for a folder of images: test images per class, or a fraction (default: 0.25)")
     p.add_argument('--wait', action='store_true', help="another run is writing to OUT: wait for it to finish (default: stop)")
     p.add_argument('--no-progress', action='store_true', help="no progress bars")
     return p
@@ -441,7 +441,7 @@ def train_parser() -> argparse.ArgumentParser:
     p.add_argument('features', type=Path, metavar='FEATURES', help="a folder of features files (train.hdf5, and test.hdf5 or val.hdf5), or one features file (75%% to train)")
     p.add_argument('--out', type=Path, help="the classifier's pickle (default: classifier.pkl in FEATURES)")
     p.add_argument('--c', type=float, nargs='+', default=list(CS), metavar='C', help=f"values of C searched (default: {' '.join(map(str, CS))})")
-    p.add_argument('--jobs', type=lambda v: whole_number(v, 'jobs', 1), default=1, metavar='N', help="processes for the search (default: 1)")
+    p.add_argument('--jobs', type=arg_type(whole_number, 'jobs', 1), default=1, metavar='N', help="processes for the search (default: 1)")
     return p
 
 def train_main(argv=None) -> int:
