@@ -91,7 +91,11 @@ def load_model(name: str = DEFAULT_MODEL, # a name of `MODELS`
     "The feature extractor `name`, with its weights."
     if name not in MODELS: raise BuildError(f"unknown model {name!r}; the models are: {', '.join(MODELS)}")
     if weights not in ('pretrained', None) and not Path(weights).is_file(): raise BuildError(f"weights file {weights} does not exist")
-    return MODELS[name](weights)
+    try: return MODELS[name](weights)
+    except BuildError: raise
+    except Exception as e:  # a file of another network, or no weights at all: the libraries' errors are pages long
+        if weights in ('pretrained', None): raise
+        raise BuildError(f"cannot load {weights} as the weights of {name} ({type(e).__name__})") from None
 
 def _need(module: str, how: str):
     "Import `module`, or say in one line what installs it."
@@ -270,7 +274,7 @@ def extract_features(src, # an HDF5 file of images, as `hdf5_build` writes
                      batch_size: int = 32, # images the network takes at once
                      dtype: str = 'float16', # type of the stored features: 'float16' or 'float32'
                      compression: str|None = None, # an h5py filter for the features ('gzip', 'lzf'), chunks of many rows
-                     overwrite: bool = False, # replace a finished `dst` that was made otherwise
+                     overwrite: bool = False, # make `dst` again, whatever is there (else a file made otherwise stops the run)
                      checkpoint: int = 1024, # rows between two flushes: what a killed run loses at most
                      channel_order: str|None = None, # of `src`; None: its `channel_order` attribute, else RGB
                      wait: bool = False, # another run is writing into `dst`'s folder: wait for it (else a `BuildError`)
@@ -282,6 +286,8 @@ def extract_features(src, # an HDF5 file of images, as `hdf5_build` writes
     with BuildLock(dst.parent, wait), open_images(src) as f:  # one run per folder: two would share a partial file
         attrs,n = feature_attrs(ext, src, f, dtype),len(f['labels'])
         if not overwrite and _finished(dst, attrs): return dict(path=str(dst), rows=n, start=n, kept=True)
+        if not overwrite and dst.exists():
+            raise BuildError(f"{dst} exists, made by another network, from another source or as another type; pass --overwrite (overwrite=True) to replace it")
         pathlen = f['paths'].dtype.itemsize if 'paths' in f else 0
         with HDF5DatasetWriter((n, ext.dim), dst, dataKey='features', dtype=dtype, compression=compression, pathLen=pathlen,
                                overwrite=overwrite, attrs=attrs, resume=True) as w:
@@ -312,7 +318,7 @@ def extract_folder(src, # a build's output folder (train/val/test.hdf5), or a fo
     if out.resolve() == src.resolve(): raise BuildError(f"{out} is the source folder: its split files would be replaced")
     files = split_files(src)
     if not files:
-        build(images=src, out=out/'pixels', size=ext.resize_to, val=val, test=test, wait=kwargs.get('wait', False),
+        build(images=src, out=out/'pixels', size=ext.resize_to, val=val, test=test, wait=kwargs.get('wait', False), overwrite=kwargs.get('overwrite', False),
               progress=kwargs.get('progress', True), log=log)
         files = split_files(out/'pixels')
     out.mkdir(parents=True, exist_ok=True)
@@ -330,7 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--dtype', choices=('float16', 'float32'), default='float16', help="stored type of the features (default: float16)")
     p.add_argument('--compression', choices=('gzip', 'lzf'), help="compress the features (default: none)")
     p.add_argument('--checkpoint', type=arg_type(whole_number, 'checkpoint', 1), default=1024, metavar='N', help="rows between two flushes: what a kill loses at most (default: 1024)")
-    p.add_argument('--overwrite', action='store_true', help="replace features files made otherwise")
+    p.add_argument('--overwrite', action='store_true', help="make the features files (and, for a folder of images, the pixel files) again, replacing any there")
     p.add_argument('--val', type=arg_type(split_size), default=0, help="for a folder of images: validation images per class, or a fraction (default: 0)")
     p.add_argument('--test', type=arg_type(split_size), default=0.25, help="for a folder of images: test images per class, or a fraction (default: 0.25)")
     p.add_argument('--wait', action='store_true', help="another run is writing to OUT: wait for it to finish (default: stop)")
@@ -389,7 +395,9 @@ def load_features(path) -> tuple[np.ndarray, np.ndarray, list[str], dict]:
         if not f.attrs.get('complete'): raise BuildError(f"{path} is not complete")
         X = f['features'][:].astype(np.float32)
         if not np.isfinite(X).all(): raise BuildError(f"{path} has rows that are not finite numbers: see hdf5_info --verify")
-        return X,f['labels'][:],label_names(f),{k: attr_value(v) for k,v in f.attrs.items()}
+        y = f['labels'][:]
+        names = label_names(f) if 'label_names' in f else [str(i) for i in range(int(y.max(initial=-1)) + 1)]  # a source without them
+        return X,y,names,{k: attr_value(v) for k,v in f.attrs.items()}
 
 def train_classifier(X: np.ndarray, y: np.ndarray, # rows to train on, and their labels
                      Cs=CS, # values of C tried, each by cross-validation on (X, y)
@@ -399,6 +407,7 @@ def train_classifier(X: np.ndarray, y: np.ndarray, # rows to train on, and their
     counts = np.unique(y, return_counts=True)[1]
     if len(counts) < 2: raise BuildError(f"a classifier needs training rows of two classes; these {len(y):,} rows have {len(counts)}")
     if counts.max() < 2: raise BuildError("no class has two training rows: too few to choose C by cross-validation")
+    if not all(np.isfinite(c) and c > 0 for c in Cs): raise BuildError(f"C must be a number above 0; got {', '.join(map(str, Cs))}")
     pipe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
     with warnings.catch_warnings():  # a class rarer than the folds: train_model names it in its note instead
         warnings.filterwarnings('ignore', 'The least populated class', UserWarning)
@@ -410,7 +419,7 @@ def _train_test(features: Path):
     if not features.is_dir():  # one file: the book's split by row, the first 75% to train
         X,y,names,attrs = load_features(features)
         i = int(len(y) * 0.75)
-        return (X[:i], y[:i], names, attrs),(X[i:], y[i:]),f"its last {len(y) - i} rows",features.with_name(features.stem + '.classifier.pkl')
+        return (X[:i], y[:i], names, attrs),(X[i:], y[i:]),f"the last 25% of {features.name}",features.with_name(features.stem + '.classifier.pkl')
     files = split_files(features)
     held = next((s for s in ('test', 'val') if s in files), None)
     if 'train' not in files or held is None: raise BuildError(f"{features} needs train.hdf5, and test.hdf5 or val.hdf5, features files")
@@ -425,13 +434,14 @@ def train_model(features, # a folder with train.hdf5 and test.hdf5 (or val.hdf5)
     "Train the book's classifier on the features of `features`, test it on those held out, and save it."
     (X, y, names, attrs),(Xt, yt),held,default = _train_test(Path(features))
     gs,out = train_classifier(X, y, Cs, jobs),Path(out or default)
-    few = [f"{n} {k}" for n,k in zip(names, np.bincount(y, minlength=len(names))) if k < FOLDS]
+    few = [f"{n} {k}" for n,k in zip(names, np.bincount(y, minlength=len(names))) if k < gs.n_splits_]
     pred,tmp_out = gs.predict(Xt),temp_path(out)
-    with open(tmp_out, 'wb') as fh: pickle.dump(dict(model=gs.best_estimator_, label_names=names, features=attrs), fh)
-    os.replace(tmp_out, out)  # never half a pickle under the final name
+    with BuildLock(out.parent, wait=True):  # two runs saving to one place would share the partial file
+        with open(tmp_out, 'wb') as fh: pickle.dump(dict(model=gs.best_estimator_, label_names=names, features=attrs), fh)
+        os.replace(tmp_out, out)  # never half a pickle under the final name
     return dict(path=str(out), C=gs.best_params_['logisticregression__C'], cv_accuracy=gs.best_score_, tested_on=held,
                 train_rows=len(y), test_rows=len(yt), accuracy=float((pred == yt).mean()),
-                note=f"classes with fewer training rows than the {FOLDS} folds that choose C: {', '.join(few)}" if few else '',
+                note=f"classes with fewer training rows than the {gs.n_splits_} folds that choose C: {', '.join(few)}" if few else '',
                 report=classification_report(yt, pred, labels=range(len(names)), target_names=names, digits=3, zero_division=0))
 
 # %% ../nbs/18_features.ipynb #956e5a4a
