@@ -268,6 +268,7 @@ def _finished(dst: Path, attrs: dict) -> bool:
         with h5py.File(dst, 'r') as g: return bool(g.attrs.get('complete')) and all(attr_value(g.attrs.get(k)) == attr_value(v) for k,v in attrs.items())
     except OSError: return False
 
+# %% ../nbs/18_features.ipynb #3e7b1c55
 def extract_features(src, # an HDF5 file of images, as `hdf5_build` writes
                      dst, # the features file: `features`, with `labels`, `label_names` and `paths` as in `src`
                      ext: Extractor|None = None, # the network; None: `load_model()`, the default
@@ -358,6 +359,7 @@ def _summary(r: dict) -> str:
     again = f"; went on from row {r['start']:,}, written before an interruption" if r['start'] else ""
     return f"{name}: {r['rows']:,} rows of {r['row_bytes']:,} B in {r['seconds']:.1f} s ({r['images_per_s']:.1f} images/s){again}"
 
+# %% ../nbs/18_features.ipynb #8d2f4a90
 def _stop(signum, frame): raise Stopped(signum)  # SIGTERM stops as Ctrl-C does: the partial file stays, to go on from
 
 def main(argv=None) -> int:
