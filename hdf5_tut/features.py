@@ -319,8 +319,8 @@ def extract_folder(src, # a build's output folder (train/val/test.hdf5), or a fo
     if out.resolve() == src.resolve(): raise BuildError(f"{out} is the source folder: its split files would be replaced")
     files = split_files(src)
     if not files:
-        build(images=src, out=out/'pixels', size=ext.resize_to, val=val, test=test, wait=kwargs.get('wait', False), overwrite=kwargs.get('overwrite', False),
-              progress=kwargs.get('progress', True), log=log)
+        shared = {k: kwargs[k] for k in ('wait', 'overwrite', 'progress') if k in kwargs}  # the build takes these too
+        build(images=src, out=out/'pixels', size=ext.resize_to, val=val, test=test, log=log, **shared)
         files = split_files(out/'pixels')
     out.mkdir(parents=True, exist_ok=True)
     return {s: extract_features(p, out/p.name, ext, **kwargs) for s,p in files.items()}
