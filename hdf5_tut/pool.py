@@ -225,7 +225,8 @@ def _run(self: Decoder, fn, args, room=lambda: True):
     held,got,of = self.held,{c: collections.deque() for c in self.conns},dict(zip(self.conns, procs))
     skip = dict(held)  # results still owed to a stream its caller left unfinished: dropped as they come
     while True:
-        while more and room() and (c := self._idlest()) is not None:
+        # an owed result's task may still be writing into a slot this stream hands out: send nothing until all are in
+        while more and room() and not any(skip.values()) and (c := self._idlest()) is not None:
             try: a = next(args)
             except StopIteration: more = False; break
             try: c.send((fn, a))
